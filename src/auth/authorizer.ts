@@ -1,0 +1,16 @@
+import type { ProjectsRepo } from '../backends/sql/projects.js';
+import type { ResourceScope } from '../token/scope.js';
+import type { Identity } from './identity.js';
+import { grant, projectOf } from './permissions.js';
+
+/** Loads what the permission model needs for the requested repositories, in one query. */
+export class Authorizer {
+  constructor(private readonly projects: ProjectsRepo) {}
+
+  async authorize(identity: Identity | null, requested: readonly ResourceScope[]): Promise<ResourceScope[]> {
+    if (requested.length === 0) return [];
+    const names = [...new Set(requested.filter((s) => s.type === 'repository').map((s) => projectOf(s.name)))];
+    const access = await this.projects.accessFor(identity?.userId ?? null, identity?.groups ?? [], names);
+    return grant(requested, { admin: identity?.admin ?? false, anonymous: identity === null }, access);
+  }
+}

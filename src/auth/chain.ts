@@ -1,0 +1,43 @@
+import { BackendUnavailableError } from '../errors.js';
+import type { Secret } from '../secret.js';
+import type { Authenticator, Identity } from './identity.js';
+import type { PasswordHasher } from './password-hasher.js';
+
+/**
+ * Asks each backend in order. The first that knows the user decides: a wrong password there is
+ * final, never passed on. A backend that is down is skipped so users of the others keep working,
+ * but when nobody else knows the user the answer is "unavailable", not "wrong password".
+ */
+export class AuthChain {
+  constructor(private readonly backends: readonly Authenticator[], private readonly hasher: PasswordHasher) {}
+
+  /** Resolves to the identity, or null for bad credentials; throws when it cannot tell. */
+  async authenticate(username: string, password: Secret): Promise<Identity | null> {
+    if (password.isEmpty || username.length === 0) {
+      await this.hasher.verify(password, null);
+      return null;
+    }
+    let unavailable: BackendUnavailableError | undefined;
+    for (const backend of this.backends) {
+      let outcome;
+      try {
+        outcome = await backend.authenticate(username, password);
+      } catch (err) {
+        if (!(err instanceof BackendUnavailableError)) throw err;
+        unavailable ??= err;
+        continue;
+      }
+      if (outcome.kind === 'ok') return outcome.identity;
+      if (outcome.kind === 'denied') return null;
+    }
+    if (unavailable) throw unavailable;
+    await this.hasher.verify(password, null);
+    return null;
+  }
+
+  /** Re-resolves an identity token's user through the backend that owns it. */
+  async refresh(username: string, source: string): Promise<Identity | null> {
+    const backend = this.backends.find((b) => b.name === source);
+    return backend?.refresh ? backend.refresh(username) : null;
+  }
+}

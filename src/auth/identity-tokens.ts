@@ -1,0 +1,45 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { RefreshTokensRepo } from '../backends/sql/refresh-tokens.js';
+import { InvalidGrantError } from '../errors.js';
+import type { Secret } from '../secret.js';
+import type { AuthChain } from './chain.js';
+import type { Identity } from './identity.js';
+
+const PREFIX = 'pcr_';
+
+function hashOf(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/**
+ * OAuth2 refresh tokens that docker keeps as its "identity token". Clients replay the same
+ * token on every pull and push, across our restarts, so it never rotates; the store keeps only
+ * its hash, and deleting the row (password change, disable, delete) revokes it.
+ */
+export class IdentityTokens {
+  constructor(
+    private readonly repo: RefreshTokensRepo,
+    private readonly chain: AuthChain,
+    private readonly ttlSeconds: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async issue(identity: Identity, clientId: string): Promise<string> {
+    const token = PREFIX + randomBytes(32).toString('base64url');
+    const expiresAt = this.ttlSeconds > 0 ? new Date(this.now() + this.ttlSeconds * 1000) : null;
+    await this.repo.create(hashOf(token), identity.userId, clientId.slice(0, 200), expiresAt);
+    return token;
+  }
+
+  /** The identity a refresh token stands for now; throws InvalidGrantError when it is not valid. */
+  async resolve(token: Secret): Promise<Identity> {
+    const raw = token.reveal();
+    if (!raw.startsWith(PREFIX) || raw.length > 200) throw new InvalidGrantError();
+    const record = await this.repo.find(hashOf(raw));
+    if (!record || record.user.disabled) throw new InvalidGrantError();
+    if (record.expiresAt && record.expiresAt.getTime() <= this.now()) throw new InvalidGrantError('the refresh token has expired');
+    const identity = await this.chain.refresh(record.user.username, record.user.source);
+    if (!identity) throw new InvalidGrantError();
+    return identity;
+  }
+}

@@ -1,0 +1,25 @@
+import type { UsersRepo } from '../backends/sql/users.js';
+import type { Secret } from '../secret.js';
+import type { AuthOutcome, Authenticator, Identity } from './identity.js';
+import type { PasswordHasher } from './password-hasher.js';
+
+/** Users whose bcrypt hash is in the store. Directory users (no hash) are not its to judge. */
+export class LocalAuthenticator implements Authenticator {
+  readonly name = 'local';
+
+  constructor(private readonly users: UsersRepo, private readonly hasher: PasswordHasher) {}
+
+  async authenticate(username: string, password: Secret): Promise<AuthOutcome> {
+    const user = await this.users.find(username);
+    if (!user || user.passwordHash === null) return { kind: 'unknown' };
+    const ok = await this.hasher.verify(password, user.passwordHash);
+    if (!ok || user.disabled) return { kind: 'denied' };
+    return { kind: 'ok', identity: { username: user.username, userId: user.id, admin: user.admin, groups: [], source: 'local' } };
+  }
+
+  async refresh(username: string): Promise<Identity | null> {
+    const user = await this.users.find(username);
+    if (!user || user.disabled || user.source !== 'local') return null;
+    return { username: user.username, userId: user.id, admin: user.admin, groups: [], source: 'local' };
+  }
+}

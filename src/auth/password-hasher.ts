@@ -1,0 +1,46 @@
+import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
+import type { Secret } from '../secret.js';
+import { VerifyCache } from './verify-cache.js';
+
+export interface HasherOptions {
+  cost: number;
+  cacheTtlSeconds: number;
+  cacheSize: number;
+}
+
+/** bcrypt on the libuv thread pool (off the event loop), memoised for successful checks. */
+export class PasswordHasher {
+  readonly #cost: number;
+  readonly #cache: VerifyCache;
+  #dummy: Promise<string> | undefined;
+
+  constructor(opts: HasherOptions) {
+    this.#cost = opts.cost;
+    this.#cache = new VerifyCache(opts.cacheTtlSeconds * 1000, opts.cacheSize);
+  }
+
+  hash(password: Secret): Promise<string> {
+    return bcryptHash(password.reveal(), this.#cost);
+  }
+
+  /**
+   * Checks a password against a stored hash. With no hash (unknown user) it still spends one
+   * bcrypt of the configured cost, so response time does not tell which users exist.
+   */
+  async verify(password: Secret, storedHash: string | null): Promise<boolean> {
+    if (storedHash === null) {
+      await bcryptVerify(password.reveal(), await this.dummyHash()).catch(() => false);
+      return false;
+    }
+    const key = this.#cache.keyFor(storedHash, password.reveal());
+    if (this.#cache.has(key)) return true;
+    const ok = await bcryptVerify(password.reveal(), storedHash).catch(() => false);
+    if (ok) this.#cache.add(key);
+    return ok;
+  }
+
+  private dummyHash(): Promise<string> {
+    this.#dummy ??= bcryptHash('portcullis-timing-equaliser', this.#cost);
+    return this.#dummy;
+  }
+}

@@ -1,0 +1,59 @@
+import type { ProjectAccess, Role } from '../backends/types.js';
+import type { ResourceScope } from '../token/scope.js';
+
+/** What the registry checks: GET/HEAD need pull, writes need push, DELETE needs delete. */
+export const REPOSITORY_ACTIONS = ['pull', 'push', 'delete'] as const;
+export type RepositoryAction = (typeof REPOSITORY_ACTIONS)[number];
+
+const ROLE_ACTIONS: Record<Role, readonly RepositoryAction[]> = {
+  admin: ['pull', 'push', 'delete'],
+  maintainer: ['pull', 'push', 'delete'],
+  developer: ['pull', 'push'],
+  guest: ['pull'],
+  limitedGuest: ['pull'],
+};
+
+export const DEFAULT_PROJECT = 'library';
+
+/** A repository's project is its first path segment; a single-segment name lives in `library`. */
+export function projectOf(repository: string): string {
+  const slash = repository.indexOf('/');
+  return slash === -1 ? DEFAULT_PROJECT : repository.slice(0, slash);
+}
+
+export interface Grantee {
+  admin: boolean;
+  anonymous: boolean;
+}
+
+/** The actions a grantee may take on repositories of one project (undefined: no such project). */
+export function permittedActions(who: Grantee, project: ProjectAccess | undefined): Set<RepositoryAction> {
+  const allowed = new Set<RepositoryAction>();
+  if (!project) return allowed;
+  if (who.admin) return new Set(REPOSITORY_ACTIONS);
+  if (project.public) allowed.add('pull');
+  if (!who.anonymous) for (const role of project.roles) for (const a of ROLE_ACTIONS[role]) allowed.add(a);
+  return allowed;
+}
+
+/**
+ * Granted = requested ∩ permitted, resource by resource. `*` stands for every action, so it is
+ * granted only where all of them are. Resources left with no action are dropped.
+ */
+export function grant(requested: readonly ResourceScope[], who: Grantee, projects: ReadonlyMap<string, ProjectAccess>): ResourceScope[] {
+  const granted: ResourceScope[] = [];
+  for (const scope of requested) {
+    const permitted = permittedFor(scope, who, projects);
+    const all = REPOSITORY_ACTIONS.every((a) => permitted.has(a));
+    const actions = scope.actions.filter((a) => (a === '*' ? all : permitted.has(a as RepositoryAction)));
+    if (actions.length > 0) granted.push({ type: scope.type, name: scope.name, actions });
+  }
+  return granted;
+}
+
+function permittedFor(scope: ResourceScope, who: Grantee, projects: ReadonlyMap<string, ProjectAccess>): Set<string> {
+  if (scope.type === 'repository') return permittedActions(who, projects.get(projectOf(scope.name)));
+  // The catalog lists every repository, so only system admins see it.
+  if (scope.type === 'registry' && scope.name === 'catalog' && who.admin) return new Set(REPOSITORY_ACTIONS);
+  return new Set();
+}

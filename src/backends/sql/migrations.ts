@@ -1,0 +1,84 @@
+import type { SqlClient } from './client.js';
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Append only: a shipped migration is never edited, a change is a new version. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users, projects, members, refresh tokens',
+    sql: `
+      CREATE TABLE users (
+        id serial PRIMARY KEY,
+        username text NOT NULL UNIQUE,
+        password_hash text,
+        source text NOT NULL DEFAULT 'local' CHECK (source IN ('local', 'ldap')),
+        admin boolean NOT NULL DEFAULT false,
+        disabled boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE projects (
+        id serial PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        public boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE project_members (
+        id serial PRIMARY KEY,
+        project_id integer NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+        user_id integer REFERENCES users(id) ON DELETE CASCADE,
+        group_name text,
+        role text NOT NULL CHECK (role IN ('admin', 'maintainer', 'developer', 'guest', 'limitedGuest')),
+        created_at timestamptz NOT NULL DEFAULT now(),
+        CHECK ((user_id IS NULL) <> (group_name IS NULL))
+      );
+      CREATE UNIQUE INDEX project_members_user ON project_members (project_id, user_id) WHERE user_id IS NOT NULL;
+      CREATE UNIQUE INDEX project_members_group ON project_members (project_id, group_name) WHERE group_name IS NOT NULL;
+      CREATE INDEX project_members_by_user ON project_members (user_id);
+      CREATE TABLE refresh_tokens (
+        token_hash text PRIMARY KEY,
+        user_id integer NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        client_id text NOT NULL DEFAULT '',
+        created_at timestamptz NOT NULL DEFAULT now(),
+        expires_at timestamptz,
+        last_used_at timestamptz
+      );
+      CREATE INDEX refresh_tokens_by_user ON refresh_tokens (user_id);
+    `,
+  },
+];
+
+// Any constant shared by every replica; the value itself means nothing.
+const MIGRATION_LOCK = 0x706f7274;
+
+/**
+ * Applies pending migrations in one transaction under an advisory lock, so replicas starting
+ * together apply each migration exactly once and the others wait, then see it done.
+ */
+export async function migrate(db: SqlClient): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+    const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+    const applied: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (done.has(m.version)) continue;
+      for (const statement of splitStatements(m.sql)) await tx.query(statement);
+      await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}
+
+/** Parameterless multi-statement text, split so both drivers run it through the same call. */
+function splitStatements(sql: string): string[] {
+  return sql.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
+}

@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { stringify } from 'yaml';
+import { loadConfig, publicUrl } from '../config/load.js';
+import { bundleCertificates, bundlePem, jwksFor } from '../token/keys/bundle.js';
+import { generateSigningKey } from '../token/keys/generate.js';
+import { loadCertificateFiles, loadSigningKey, signingKeyExists } from '../token/keys/load.js';
+
+const configOption = (o: { config?: string }) => loadConfig(o.config ?? process.env.PORTCULLIS_CONFIG);
+
+async function bundleFor(o: { config?: string }) {
+  const config = await configOption(o);
+  const key = await loadSigningKey(config.token.keysDir, config.token.algorithm);
+  return { config, certs: bundleCertificates(key, await loadCertificateFiles(config.token.extraCertificates)) };
+}
+
+export function addKeyCommands(program: Command): void {
+  const keys = program.command('keys').description('token signing keys and what the registry must trust');
+  keys.command('generate')
+    .option('--dir <dir>', 'where to write token.key and token.crt', process.env.PORTCULLIS_KEYS_DIR ?? './certs')
+    .option('--alg <alg>', 'ES256 or RS256', 'ES256')
+    .option('--force', 'replace an existing key')
+    .action(async (o: { dir: string; alg: string; force?: boolean }) => {
+      if (o.alg !== 'ES256' && o.alg !== 'RS256') throw new Error(`--alg must be ES256 or RS256, got ${o.alg}`);
+      if (!o.force && (await signingKeyExists(o.dir))) throw new Error(`${o.dir}/token.key exists; pass --force to replace it`);
+      const files = await generateSigningKey({ dir: o.dir, algorithm: o.alg });
+      process.stdout.write(`wrote ${files.keyFile} (mode 0600) and ${files.certFile}\n`);
+    });
+  keys.command('jwks').description('print the JWKS (kids as in the tokens), for registry 3.x `jwks`')
+    .option('-c, --config <file>', 'configuration file')
+    .action(async (o: { config?: string }) => {
+      process.stdout.write(JSON.stringify(await jwksFor((await bundleFor(o)).certs), null, 2) + '\n');
+    });
+  keys.command('bundle').description('print the PEM bundle to mount as the registry rootcertbundle')
+    .option('-c, --config <file>', 'configuration file')
+    .action(async (o: { config?: string }) => {
+      process.stdout.write(bundlePem((await bundleFor(o)).certs));
+    });
+}
+
+export function addRegistryConfigCommand(program: Command): void {
+  program.command('registry-config').description("print the registry's auth.token block for this configuration")
+    .option('-c, --config <file>', 'configuration file')
+    .option('--bundle-path <path>', 'where the registry finds the bundle', '/etc/docker/registry/portcullis-bundle.pem')
+    .option('--jwks-path <path>', 'registry 3.x: where it finds `portcullis keys jwks` output')
+    .action(async (o: { config?: string; bundlePath: string; jwksPath?: string }) => {
+      const config = await configOption(o);
+      const token: Record<string, string> = {
+        realm: `${publicUrl(config)}/token`,
+        service: config.token.service,
+        issuer: config.token.issuer,
+        rootcertbundle: o.bundlePath,
+      };
+      if (o.jwksPath) token.jwks = o.jwksPath;
+      process.stdout.write(`# rootcertbundle: the output of \`portcullis keys bundle\`\n${stringify({ auth: { token } })}`);
+    });
+}

@@ -1,0 +1,28 @@
+import { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { startServer } from '../server.js';
+import { addAdminCommands } from './admin-commands.js';
+import { addKeyCommands, addRegistryConfigCommand } from './keys.js';
+
+export function buildProgram(): Command {
+  const program = new Command('portcullis')
+    .description('token authentication service for container registries')
+    .option('--url <url>', 'admin commands: service URL (PORTCULLIS_URL, default http://127.0.0.1:5001)')
+    .option('--user <name>', 'admin commands: admin username (PORTCULLIS_USER, default admin)')
+    .option('--admin-password <password>', 'admin commands: admin password (prefer PORTCULLIS_PASSWORD)')
+    .option('--json', 'list commands: print JSON')
+    .showHelpAfterError();
+  program.command('serve').description('run the token service')
+    .option('-c, --config <file>', 'configuration file (PORTCULLIS_CONFIG)')
+    .action(async (o: { config?: string }) => {
+      await startServer(await loadConfig(o.config ?? process.env.PORTCULLIS_CONFIG));
+    });
+  addKeyCommands(program);
+  addRegistryConfigCommand(program);
+  addAdminCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { ConfigSchema, type Config } from './schema.js';
+
+type Env = Record<string, string | undefined>;
+
+/** Environment variables and the config key each one sets. */
+const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool' }> = {
+  PORTCULLIS_LISTEN: { path: ['listen'], kind: 'string' },
+  PORTCULLIS_PUBLIC_URL: { path: ['publicUrl'], kind: 'string' },
+  PORTCULLIS_DATA_DIR: { path: ['dataDir'], kind: 'string' },
+  PORTCULLIS_DATABASE_URL: { path: ['database', 'url'], kind: 'string' },
+  PORTCULLIS_KEYS_DIR: { path: ['token', 'keysDir'], kind: 'string' },
+  PORTCULLIS_SERVICE: { path: ['token', 'service'], kind: 'string' },
+  PORTCULLIS_ISSUER: { path: ['token', 'issuer'], kind: 'string' },
+  PORTCULLIS_TOKEN_TTL: { path: ['token', 'ttlSeconds'], kind: 'int' },
+  PORTCULLIS_TOKEN_ALGORITHM: { path: ['token', 'algorithm'], kind: 'string' },
+  PORTCULLIS_IDENTITY_TOKENS: { path: ['identityTokens', 'enabled'], kind: 'bool' },
+  PORTCULLIS_ADMIN_PASSWORD: { path: ['admin', 'password'], kind: 'string' },
+  PORTCULLIS_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
+};
+
+function envValue(name: string, raw: string, kind: 'string' | 'int' | 'bool'): unknown {
+  if (kind === 'string') return raw;
+  if (kind === 'int') {
+    if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+    return Number(raw);
+  }
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+function keyOf(pointer: string): string {
+  return pointer.replace(/^\//, '').split('/').join('.') || '(root)';
+}
+
+/** Applies defaults and validates; every error names the offending key. */
+export function resolveConfig(raw: unknown, env: Env = {}): Config {
+  const base = (raw ?? {}) as Record<string, unknown>;
+  if (typeof base !== 'object' || Array.isArray(base)) throw new ConfigError('the configuration must be a YAML mapping');
+  const merged = structuredClone(base);
+  for (const [name, spec] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(merged, spec.path, envValue(name, value, spec.kind));
+  }
+  const withDefaults = Value.Default(ConfigSchema, merged);
+  const first = Value.Errors(ConfigSchema, withDefaults).First();
+  if (first) {
+    const missing = first.value === undefined;
+    throw new ConfigError(`${keyOf(first.path)} ${missing ? 'is required' : `is invalid: ${first.message}`}`);
+  }
+  const config = withDefaults as Config;
+  checkCrossFields(config);
+  return config;
+}
+
+function checkCrossFields(config: Config): void {
+  if (config.auth.backends.includes('ldap') && !config.ldap) throw new ConfigError('ldap is required when auth.backends lists ldap');
+  if (config.ldap && !config.ldap.bindDnTemplate && !config.ldap.search) {
+    throw new ConfigError('ldap.bindDnTemplate or ldap.search is required');
+  }
+  if (config.ldap?.groups.source === 'search' && !config.ldap.groups.baseDn) {
+    throw new ConfigError('ldap.groups.baseDn is required when ldap.groups.source is search');
+  }
+}
+
+/** Reads the YAML file (if any), applies environment overrides, validates. */
+export async function loadConfig(file: string | undefined, env: Env = process.env): Promise<Config> {
+  let raw: unknown = {};
+  if (file) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+    }
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (err) {
+      throw new ConfigError(`config file ${file} is not valid YAML: ${(err as Error).message}`);
+    }
+  }
+  return resolveConfig(raw, env);
+}
+
+/** The address the realm is reached at, for WWW-Authenticate and registry-config. */
+export function publicUrl(config: Config): string {
+  if (config.publicUrl) return config.publicUrl.replace(/\/$/, '');
+  const [host, port] = splitListen(config.listen);
+  const shown = host === '0.0.0.0' || host === '' || host === '::' ? '127.0.0.1' : host;
+  return `http://${shown}:${port}`;
+}
+
+export function splitListen(listen: string): [string, number] {
+  const idx = listen.lastIndexOf(':');
+  return [listen.slice(0, idx).replace(/^\[|\]$/g, ''), Number(listen.slice(idx + 1))];
+}

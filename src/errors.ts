@@ -1,0 +1,100 @@
+/** Every failure the service reports has one of these stable codes. */
+export type ErrorCode =
+  | 'UNAUTHORIZED'
+  | 'DENIED'
+  | 'INVALID_REQUEST'
+  | 'INVALID_SCOPE'
+  | 'UNSUPPORTED_GRANT_TYPE'
+  | 'INVALID_GRANT'
+  | 'UNKNOWN_SERVICE'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'BACKEND_UNAVAILABLE'
+  | 'CONFIG_INVALID'
+  | 'INTERNAL';
+
+const STATUS: Record<ErrorCode, number> = {
+  UNAUTHORIZED: 401,
+  DENIED: 403,
+  INVALID_REQUEST: 400,
+  INVALID_SCOPE: 400,
+  UNSUPPORTED_GRANT_TYPE: 400,
+  INVALID_GRANT: 401,
+  UNKNOWN_SERVICE: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  BACKEND_UNAVAILABLE: 503,
+  CONFIG_INVALID: 500,
+  INTERNAL: 500,
+};
+
+/** Base class: `code` is what tests and the HTTP layer look at, never the message. */
+export class PortcullisError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+export class UnauthorizedError extends PortcullisError {
+  constructor(message = 'authentication required') {
+    super('UNAUTHORIZED', message);
+  }
+}
+
+export class DeniedError extends PortcullisError {
+  constructor(message = 'requested access to the resource is denied') {
+    super('DENIED', message);
+  }
+}
+
+export class InvalidRequestError extends PortcullisError {
+  constructor(message: string, code: 'INVALID_REQUEST' | 'INVALID_SCOPE' | 'UNSUPPORTED_GRANT_TYPE' | 'UNKNOWN_SERVICE' = 'INVALID_REQUEST') {
+    super(code, message);
+  }
+}
+
+export class InvalidGrantError extends PortcullisError {
+  constructor(message = 'the refresh token is invalid, expired or revoked') {
+    super('INVALID_GRANT', message);
+  }
+}
+
+export class NotFoundError extends PortcullisError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+export class ConflictError extends PortcullisError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+
+/** A backend (database, directory) could not answer; the request may succeed later. */
+export class BackendUnavailableError extends PortcullisError {
+  readonly backend: string;
+
+  constructor(backend: string, cause?: unknown) {
+    super('BACKEND_UNAVAILABLE', `${backend} is unavailable`, { cause });
+    this.backend = backend;
+  }
+}
+
+export class ConfigError extends PortcullisError {
+  constructor(message: string) {
+    super('CONFIG_INVALID', message);
+  }
+}
+
+export function isPortcullisError(err: unknown): err is PortcullisError {
+  return err instanceof PortcullisError;
+}

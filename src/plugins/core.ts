@@ -1,0 +1,78 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { AdminService } from '../admin/service.js';
+import { bootstrap, type BootstrapResult } from '../admin/bootstrap.js';
+import { Authorizer } from '../auth/authorizer.js';
+import { AuthChain } from '../auth/chain.js';
+import type { Authenticator } from '../auth/identity.js';
+import { IdentityTokens } from '../auth/identity-tokens.js';
+import { LocalAuthenticator } from '../auth/local.js';
+import { PasswordHasher } from '../auth/password-hasher.js';
+import { openStore, type Store } from '../backends/store.js';
+import type { Config } from '../config/schema.js';
+import { TokenIssuer } from '../token/issuer.js';
+import { bundleCertificates } from '../token/keys/bundle.js';
+import { loadCertificateFiles, loadSigningKey } from '../token/keys/load.js';
+import { TokenSigner } from '../token/signer.js';
+import type { X509Certificate } from 'node:crypto';
+
+/** Everything the routes use, built once per app and closed with it. */
+export interface Services {
+  config: Config;
+  store: Store;
+  chain: AuthChain;
+  issuer: TokenIssuer;
+  admin: AdminService;
+  signer: TokenSigner;
+  /** What the registry's rootcertbundle must hold, and what the JWKS publishes. */
+  bundle: X509Certificate[];
+  bootstrap: BootstrapResult;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export interface CoreOptions {
+  config: Config;
+  /** Extra authenticators by name (the LDAP backend registers here). */
+  authenticators?: Record<string, (store: Store) => Authenticator>;
+}
+
+async function core(app: FastifyInstance, opts: CoreOptions): Promise<void> {
+  const { config } = opts;
+  const key = await loadSigningKey(config.token.keysDir, config.token.algorithm);
+  const bundle = bundleCertificates(key, await loadCertificateFiles(config.token.extraCertificates));
+  const store = await openStore(config, { logger: app.log });
+  app.addHook('onClose', () => store.close());
+
+  const hasher = new PasswordHasher({ cost: config.auth.bcryptCost, cacheTtlSeconds: config.auth.cacheTtlSeconds, cacheSize: config.auth.cacheSize });
+  const factories: Record<string, (s: Store) => Authenticator> = {
+    local: (s) => new LocalAuthenticator(s.users, hasher),
+    ...opts.authenticators,
+  };
+  const backends = config.auth.backends.map((name) => {
+    const make = factories[name];
+    if (!make) throw new TypeError(`no authenticator registered for auth.backends entry "${name}"`);
+    return make(store);
+  });
+  const chain = new AuthChain(backends, hasher);
+  const signer = new TokenSigner(key, { x5c: config.token.headerX5c, kid: config.token.headerKid });
+  const identityTokens = new IdentityTokens(store.refreshTokens, chain, config.identityTokens.ttlSeconds);
+  const issuer = new TokenIssuer(
+    {
+      issuer: config.token.issuer,
+      service: config.token.service,
+      ttlSeconds: config.token.ttlSeconds,
+      allowAnonymous: config.auth.anonymous,
+      identityTokens: config.identityTokens.enabled,
+    },
+    { chain, authorizer: new Authorizer(store.projects), identityTokens, signer },
+  );
+  const boot = await bootstrap(store, hasher, config.admin);
+  app.decorate('services', { config, store, chain, issuer, admin: new AdminService(store, hasher), signer, bundle, bootstrap: boot });
+}
+
+export default fp(core, { name: 'portcullis-core', fastify: '5.x' });

@@ -1,0 +1,55 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isPortcullisError, type ErrorCode } from '../errors.js';
+
+/** The registry's error body: `{"errors":[{"code","message"}]}`. */
+export function errorBody(code: string, message: string): { errors: { code: string; message: string }[] } {
+  return { errors: [{ code, message }] };
+}
+
+export const BASIC_CHALLENGE = 'Basic realm="Portcullis", charset="UTF-8"';
+
+// RFC 6749 §5.2 names, added on the OAuth2 (POST) token endpoint for clients that read them.
+const OAUTH_ERROR: Partial<Record<ErrorCode, string>> = {
+  INVALID_REQUEST: 'invalid_request',
+  INVALID_SCOPE: 'invalid_scope',
+  UNKNOWN_SERVICE: 'invalid_request',
+  UNSUPPORTED_GRANT_TYPE: 'unsupported_grant_type',
+  INVALID_GRANT: 'invalid_grant',
+  UNAUTHORIZED: 'invalid_grant',
+  BACKEND_UNAVAILABLE: 'temporarily_unavailable',
+};
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Adds OAuth2 `error`/`error_description` fields to error bodies. */
+    oauth?: boolean;
+  }
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, status: number, code: ErrorCode, message: string): FastifyReply {
+  const body: Record<string, unknown> = errorBody(code, message);
+  if (request.routeOptions.config?.oauth && OAUTH_ERROR[code]) {
+    body.error = OAUTH_ERROR[code];
+    body.error_description = message;
+  }
+  if (status === 401) reply.header('WWW-Authenticate', BASIC_CHALLENGE);
+  if (status === 503) reply.header('Retry-After', '5');
+  return reply.code(status).header('Cache-Control', 'no-store').send(body);
+}
+
+/** One place maps every failure to a status and the registry's JSON shape; 5xx hide internals. */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (isPortcullisError(err)) {
+      if (err.status >= 500) request.log.warn({ code: err.code, cause: (err.cause as Error | undefined)?.message }, err.message);
+      const message = err.code === 'BACKEND_UNAVAILABLE' ? 'a backend is unavailable; try again shortly' : err.message;
+      return send(request, reply, err.status, err.code, message);
+    }
+    if (err.validation) return send(request, reply, 400, 'INVALID_REQUEST', err.message);
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) return send(request, reply, status, status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', err.message);
+    request.log.error({ err }, 'unhandled error');
+    return send(request, reply, 500, 'INTERNAL', 'internal error');
+  });
+  app.setNotFoundHandler((request, reply) => send(request, reply, 404, 'NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`));
+}

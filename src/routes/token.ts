@@ -1,0 +1,62 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { formatScope } from '../token/scope.js';
+import type { TokenGrant, TokenRequest } from '../token/issuer.js';
+import { fromForm, fromQuery } from './token-request.js';
+
+const ParamValue = Type.Union([Type.String(), Type.Array(Type.String())]);
+const Params = Type.Record(Type.String(), ParamValue);
+
+const TokenResponse = Type.Object({
+  token: Type.String(),
+  access_token: Type.String(),
+  expires_in: Type.Integer(),
+  issued_at: Type.String(),
+  refresh_token: Type.Optional(Type.String()),
+});
+
+const ErrorResponse = Type.Object({ errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })) }, { additionalProperties: true });
+
+const responses = { 200: TokenResponse, '4xx': ErrorResponse, '5xx': ErrorResponse };
+
+/** RFC 3339 without fractions: Go clients parse it, and an empty string or a number breaks them. */
+function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The realm endpoint: GET with Basic auth (docker-registry flavour) and POST (OAuth2 form). */
+export default async function tokenRoutes(app: FastifyInstance): Promise<void> {
+  const { config, issuer } = app.services;
+  const limits = config.limits;
+
+  const respond = async (request: FastifyRequest, req: TokenRequest) => {
+    const grant: TokenGrant = await issuer.issue(req);
+    request.log.info({
+      sub: grant.subject,
+      via: req.credentials.kind,
+      client: req.clientId || undefined,
+      requested: req.scopes.map(formatScope),
+      granted: grant.granted.map(formatScope),
+      identityToken: grant.refreshToken !== undefined || undefined,
+    }, 'token issued');
+    return {
+      token: grant.token,
+      access_token: grant.token,
+      expires_in: grant.expiresIn,
+      issued_at: rfc3339(grant.issuedAt),
+      ...(grant.refreshToken ? { refresh_token: grant.refreshToken } : {}),
+    };
+  };
+
+  app.get('/token', { schema: { querystring: Params, response: responses } }, async (request, reply) => {
+    reply.header('Cache-Control', 'no-store');
+    const query = request.query as Record<string, string | string[]>;
+    return respond(request, fromQuery(query, request.headers.authorization, config.token.service, limits));
+  });
+
+  app.post('/token', { schema: { body: Params, response: responses }, config: { oauth: true } }, async (request, reply) => {
+    reply.header('Cache-Control', 'no-store');
+    const form = (request.body ?? {}) as Record<string, string | string[]>;
+    return respond(request, fromForm(form, config.token.service, limits));
+  });
+}

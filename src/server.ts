@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp, type AppOptions } from './app.js';
+import { splitListen } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { generateSigningKey } from './token/keys/generate.js';
+import { signingKeyExists } from './token/keys/load.js';
+
+/** Starts the service: keys on first start, then the app, then listening; stops on SIGTERM/SIGINT. */
+export async function startServer(config: Config, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const createdKeys = !(await signingKeyExists(config.token.keysDir));
+  if (createdKeys) await generateSigningKey({ dir: config.token.keysDir, algorithm: config.token.algorithm });
+  const app = await buildApp(config, opts);
+  if (createdKeys) app.log.info({ dir: config.token.keysDir, algorithm: config.token.algorithm }, 'generated a token signing key and certificate');
+  const boot = app.services.bootstrap;
+  if (boot.generatedPassword) {
+    // Printed once, to the terminal and not the log stream, so it is never shipped with logs.
+    process.stderr.write(
+      `\nportcullis: created system admin "${config.admin.username}" with password: ${boot.generatedPassword.reveal()}\n` +
+      'portcullis: store it now; it is not shown again (set PORTCULLIS_ADMIN_PASSWORD to choose it).\n\n',
+    );
+  }
+  const [host, port] = splitListen(config.listen);
+  await app.listen({ host, port });
+  const stop = async (signal: string) => {
+    app.log.info({ signal }, 'shutting down');
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  return app;
+}

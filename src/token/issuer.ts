@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import type { Authorizer } from '../auth/authorizer.js';
+import type { AuthChain } from '../auth/chain.js';
+import type { Identity } from '../auth/identity.js';
+import type { IdentityTokens } from '../auth/identity-tokens.js';
+import { InvalidRequestError, UnauthorizedError } from '../errors.js';
+import type { Secret } from '../secret.js';
+import { buildClaims } from './claims.js';
+import type { ResourceScope } from './scope.js';
+import type { TokenSigner } from './signer.js';
+
+export type Credentials =
+  | { kind: 'anonymous' }
+  | { kind: 'password'; username: string; password: Secret }
+  | { kind: 'refresh'; token: Secret };
+
+export interface TokenRequest {
+  service: string;
+  scopes: ResourceScope[];
+  credentials: Credentials;
+  /** The `account` query parameter: when given it must name the authenticated user. */
+  account?: string;
+  /** `offline_token=true` or `access_type=offline`: the client wants an identity token. */
+  offline: boolean;
+  clientId: string;
+}
+
+export interface TokenGrant {
+  token: string;
+  expiresIn: number;
+  issuedAt: Date;
+  refreshToken?: string;
+  subject: string;
+  granted: ResourceScope[];
+}
+
+export interface IssuerSettings {
+  issuer: string;
+  service: string;
+  ttlSeconds: number;
+  allowAnonymous: boolean;
+  identityTokens: boolean;
+}
+
+export interface IssuerDeps {
+  chain: AuthChain;
+  authorizer: Authorizer;
+  identityTokens: IdentityTokens;
+  signer: TokenSigner;
+}
+
+/** Authenticates, authorizes and signs: the whole realm endpoint minus HTTP. */
+export class TokenIssuer {
+  constructor(private readonly settings: IssuerSettings, private readonly deps: IssuerDeps) {}
+
+  async issue(req: TokenRequest): Promise<TokenGrant> {
+    if (req.service !== this.settings.service) throw new InvalidRequestError(`unknown service "${req.service}"`, 'UNKNOWN_SERVICE');
+    const identity = await this.identify(req);
+    const granted = await this.deps.authorizer.authorize(identity, req.scopes);
+    const issuedAt = Math.floor(Date.now() / 1000);
+    const claims = buildClaims({
+      issuer: this.settings.issuer,
+      audience: this.settings.service,
+      subject: identity?.username ?? '',
+      access: granted,
+      issuedAt,
+      ttlSeconds: this.settings.ttlSeconds,
+      jwtId: randomUUID(),
+    });
+    const grant: TokenGrant = {
+      token: await this.deps.signer.sign(claims),
+      expiresIn: this.settings.ttlSeconds,
+      issuedAt: new Date(issuedAt * 1000),
+      subject: claims.sub,
+      granted,
+    };
+    if (identity && req.offline && req.credentials.kind === 'password' && this.settings.identityTokens) {
+      grant.refreshToken = await this.deps.identityTokens.issue(identity, req.clientId);
+    }
+    return grant;
+  }
+
+  private async identify(req: TokenRequest): Promise<Identity | null> {
+    const creds = req.credentials;
+    if (creds.kind === 'anonymous') {
+      if (!this.settings.allowAnonymous) throw new UnauthorizedError('authentication required');
+      return null;
+    }
+    if (creds.kind === 'refresh') return this.deps.identityTokens.resolve(creds.token);
+    if (req.account !== undefined && req.account !== '' && req.account !== creds.username) {
+      throw new InvalidRequestError('account does not match the authenticated user');
+    }
+    const identity = await this.deps.chain.authenticate(creds.username, creds.password);
+    if (!identity) throw new UnauthorizedError('invalid username or password');
+    return identity;
+  }
+}

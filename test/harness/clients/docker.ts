@@ -1,0 +1,129 @@
+/**
+ * dockerd (Debian docker.io 20.10) plus the docker CLI as a registry client.
+ *
+ * dockerd runs inside `unshare -m` with a tmpfs on /run, so whatever it mounts or writes under /run
+ * vanishes with the namespace; data-root, exec-root, pidfile, socket and daemon.json live in a temp
+ * dir. It gets a private containerd from ./containerd.ts: the one dockerd would spawn itself uses
+ * a generated config that creates /opt/containerd on the host. No iptables, no bridge, vfs storage: nothing touches the host
+ * network config. 127.0.0.0/8 registries are insecure by default, so plain HTTP works.
+ *
+ *   const d = await startDockerd();              // once per test file, ~1 s
+ *   const c = await dockerClient(d);             // own DOCKER_CONFIG
+ *   await c.login(reg.host, 'alice', 'secret');
+ *   const p = await c.push(img, `${reg.host}/team/app:1`);   // p.digest from the push output
+ *   const q = await c.pull(`${reg.host}/team/app:1`);        // q.digest from "Digest: ..."
+ */
+import { request } from 'node:http';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { OciImage } from '../image.js';
+import { pollUntil, run, startDaemon, tempDir } from '../proc.js';
+import { startContainerd } from './containerd.js';
+import { findDigest, type ClientResult, type Creds, type RegistryClient, type RunResult } from './common.js';
+
+export interface Dockerd { host: string; logs(): string; startupMs: number; stop(): Promise<void> }
+
+export async function startDockerd(): Promise<Dockerd> {
+  const t0 = Date.now();
+  const tmp = await tempDir('dockerd');
+  const containerd = await startContainerd().catch(async (err: unknown) => { await tmp.remove(); throw err; });
+  const d = (p: string) => join(tmp.path, p);
+  const socket = d('docker.sock');
+  // An explicit config file keeps /etc/docker/daemon.json out of the picture. Without a key path
+  // dockerd 20.10 creates its libtrust identity as /etc/docker/key.json on the host.
+  await writeFile(d('daemon.json'), JSON.stringify({ 'deprecated-key-path': d('key.json') }));
+  const args = ['--config-file', d('daemon.json'), '--data-root', d('data'), '--exec-root', d('exec'),
+    '--pidfile', d('docker.pid'), '--host', `unix://${socket}`, '--storage-driver', 'vfs',
+    '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none',
+    '--group', 'root', '--log-level', 'info', '--containerd', containerd.address];
+  // `exec` keeps dockerd as the child's pid, so SIGTERM reaches it and not a shell.
+  const daemon = startDaemon('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
+    'mount -n -t tmpfs -o mode=755 tmpfs /run && exec "$@"', 'sh', 'dockerd', ...args],
+  { killGroup: true, stopTimeoutMs: 10_000, keepBytes: 100_000 });
+  const stop = async () => { await daemon.stop(); await containerd.stop(); await tmp.remove(); };
+  try {
+    await pollUntil(() => ping(socket), daemon.exited, 'dockerd', 30_000, 100);
+  } catch (err) {
+    const out = daemon.output();
+    await stop();
+    throw new Error(`dockerd did not start: ${(err as Error).message}\n${out}`);
+  }
+  return { host: `unix://${socket}`, logs: daemon.output, startupMs: Date.now() - t0, stop };
+}
+
+/** GET /_ping on the daemon socket answers 200 once the API is up. */
+function ping(socketPath: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const req = request({ socketPath, path: '/_ping', timeout: 1_000 }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.end();
+  });
+}
+
+export interface DockerClient extends RegistryClient {
+  readonly name: 'docker';
+  readonly hasLogin: true;
+  readonly configDir: string;
+  login(host: string, user: string, password: string): Promise<RunResult>;
+  logout(host: string): Promise<RunResult>;
+  /** Loads the image, tags it `ref`, pushes. creds: see `withCreds`. */
+  push(image: OciImage, ref: string, opts?: { creds?: Creds }): Promise<ClientResult>;
+  /** Removes every local image first, so the pull really fetches. */
+  pull(ref: string, opts?: { creds?: Creds }): Promise<ClientResult>;
+  exec(args: string[], opts?: { input?: string; configDir?: string }): Promise<RunResult>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `cli` defaults to /usr/bin/docker (docker.io 20.10, matching the daemon). docker has no
+ * per-command credentials, so `creds` runs the command with a throwaway DOCKER_CONFIG: empty for
+ * 'anonymous', or logged in first (one extra realm request) for a user.
+ */
+export async function dockerClient(daemon: Dockerd, opts: { cli?: string } = {}): Promise<DockerClient> {
+  const cli = opts.cli ?? '/usr/bin/docker';
+  const tmp = await tempDir('docker');
+  const configDir = join(tmp.path, 'config');
+  await mkdir(configDir);
+  let n = 0;
+  const exec = (args: string[], o: { input?: string; configDir?: string } = {}) => run(cli, args, {
+    env: { PATH: process.env.PATH, HOME: tmp.path, DOCKER_HOST: daemon.host, DOCKER_CONFIG: o.configDir ?? configDir },
+    input: o.input, timeoutMs: 60_000,
+  });
+  const login = (host: string, user: string, password: string, dir = configDir) =>
+    exec(['login', '-u', user, '--password-stdin', host], { input: password, configDir: dir });
+  const withCreds = async (host: string, creds: Creds | undefined, fn: (dir: string) => Promise<RunResult>) => {
+    if (creds === undefined) return fn(configDir);
+    const dir = join(tmp.path, `creds-${++n}`);
+    await mkdir(dir);
+    if (creds !== 'anonymous') {
+      const res = await login(host, creds.user, creds.password, dir);
+      if (res.code !== 0) return res;
+    }
+    return fn(dir);
+  };
+  const hostOf = (ref: string) => ref.slice(0, ref.indexOf('/'));
+
+  return {
+    name: 'docker',
+    hasLogin: true,
+    configDir,
+    exec,
+    login: (host, user, password) => login(host, user, password),
+    logout: (host) => exec(['logout', host]),
+    async push(image, ref, o = {}) {
+      const load = await exec(['load', '-i', await image.dockerArchive(ref)]);
+      if (load.code !== 0) return load;
+      const res = await withCreds(hostOf(ref), o.creds, (dir) => exec(['push', ref], { configDir: dir }));
+      // "TAG: digest: sha256:... size: N"
+      return { ...res, digest: res.code === 0 ? findDigest(res.stdout, 'digest: ') : undefined };
+    },
+    async pull(ref, o = {}) {
+      const ids = (await exec(['images', '-aq'])).stdout.split('\n').filter(Boolean);
+      if (ids.length) await exec(['rmi', '-f', ...new Set(ids)]);
+      const res = await withCreds(hostOf(ref), o.creds, (dir) => exec(['pull', ref], { configDir: dir }));
+      return { ...res, digest: res.code === 0 ? findDigest(res.stdout, 'Digest: ') : undefined };
+    },
+    stop: tmp.remove,
+  };
+}

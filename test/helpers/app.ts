@@ -1,0 +1,62 @@
+import { cp } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { inject } from 'vitest';
+import { buildApp, type AppOptions } from '../../src/app.js';
+import { resolveConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { tempDir } from '../harness/proc.js';
+
+export const ADMIN = { username: 'admin', password: 'admin-password-1' };
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
+
+/** A config for tests: shared keys, cheap bcrypt, an admin with a known password. */
+export function testConfig(overrides: DeepPartial<Config> & Record<string, unknown> = {}, dataDir = '/nonexistent'): Config {
+  const o = overrides as Record<string, Record<string, unknown> | undefined>;
+  return resolveConfig({
+    ...overrides,
+    dataDir,
+    admin: { ...ADMIN, ...o.admin },
+    auth: { bcryptCost: 4, ...o.auth },
+    token: { keysDir: inject('keysDir'), ...o.token },
+    log: { level: 'silent', ...o.log },
+  });
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  config: Config;
+  dataDir: string;
+  /** Closes the app and removes its data directory. */
+  close(): Promise<void>;
+}
+
+/** Builds the app on a fresh copy of the migrated embedded database. */
+export async function buildTestApp(overrides: Parameters<typeof testConfig>[0] = {}, opts: AppOptions = {}): Promise<TestApp> {
+  const dir = await tempDir('app');
+  if (!(overrides as { database?: { url?: string } }).database?.url) await cp(inject('pgliteTemplate'), `${dir.path}/db`, { recursive: true });
+  const config = testConfig(overrides, dir.path);
+  const app = await buildApp(config, { logger: false, ...opts });
+  return {
+    app,
+    config,
+    dataDir: dir.path,
+    close: async () => {
+      await app.close();
+      await dir.remove();
+    },
+  };
+}
+
+export function basic(username: string, password: string): string {
+  return 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64');
+}
+
+/** Decodes a JWT's header and claims without verifying (tests verify separately where it matters). */
+export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {
+  const [h, c] = token.split('.');
+  return {
+    header: JSON.parse(Buffer.from(h as string, 'base64url').toString()) as Record<string, unknown>,
+    claims: JSON.parse(Buffer.from(c as string, 'base64url').toString()) as Record<string, unknown>,
+  };
+}
