@@ -1,0 +1,82 @@
+/**
+ * The real service as users run it: the built CLI (`node bin/portcullis.js serve`) in its own
+ * process, on a free loopback port, with its data and keys in a temp dir. Restartable on the
+ * same port so the registry's realm stays valid.
+ */
+import { access, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { AdminClient } from '../../../src/cli/admin-client.js';
+import { freePort } from '../../harness/ports.js';
+import { pollUntil, startDaemon, tempDir, type Daemon } from '../../harness/proc.js';
+
+export const SERVICE = 'registry.e2e';
+export const ISSUER = 'portcullis-e2e';
+export const ADMIN_PASSWORD = 'e2e-admin-password';
+
+const BIN = resolve(import.meta.dirname, '../../../bin/portcullis.js');
+
+export interface Portcullis {
+  url: string;
+  realm: string;
+  bundlePem: string;
+  admin: AdminClient;
+  logs(): string;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  databaseUrl?: string;
+  identityTokens?: boolean;
+}
+
+export async function startPortcullis(opts: StartOptions = {}): Promise<Portcullis> {
+  await access(join(BIN, '../../dist/cli/main.js')).catch(() => {
+    throw new Error('dist/ is missing: run `npm run build` (npm test does) before the e2e tests');
+  });
+  const tmp = await tempDir('portcullis');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = {
+    PATH: process.env.PATH,
+    PORTCULLIS_LISTEN: `127.0.0.1:${port}`,
+    PORTCULLIS_DATA_DIR: join(tmp.path, 'data'),
+    PORTCULLIS_KEYS_DIR: join(tmp.path, 'certs'),
+    PORTCULLIS_SERVICE: SERVICE,
+    PORTCULLIS_ISSUER: ISSUER,
+    PORTCULLIS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    PORTCULLIS_IDENTITY_TOKENS: String(opts.identityTokens ?? false),
+    PORTCULLIS_LOG_LEVEL: 'info',
+    ...(opts.databaseUrl ? { PORTCULLIS_DATABASE_URL: opts.databaseUrl } : {}),
+  };
+  let log = '';
+  let daemon: Daemon | undefined;
+  const start = async () => {
+    const d = startDaemon(process.execPath, [BIN, 'serve'], { env, cwd: tmp.path, keepBytes: 2_000_000 });
+    daemon = d;
+    await pollUntil(() => fetch(`${url}/readyz`).then((r) => r.ok, () => false), d.exited, 'portcullis', 30_000, 100)
+      .catch((err: Error) => { throw new Error(`${err.message}\n${d.output()}`); });
+  };
+  const stopProcess = async () => {
+    if (!daemon) return;
+    await daemon.stop();
+    log += daemon.output();
+    daemon = undefined;
+  };
+  await start();
+  return {
+    url,
+    realm: `${url}/token`,
+    bundlePem: await readFile(join(tmp.path, 'certs', 'token.crt'), 'utf8'),
+    admin: new AdminClient({ url, user: 'admin', password: ADMIN_PASSWORD }),
+    logs: () => log + (daemon?.output() ?? ''),
+    restart: async () => {
+      await stopProcess();
+      await start();
+    },
+    stop: async () => {
+      await stopProcess();
+      await tmp.remove();
+    },
+  };
+}
