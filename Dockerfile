@@ -1,0 +1,22 @@
+# Portcullis service image: docker-compose.yml builds it.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production PORTCULLIS_DATA_DIR=/var/lib/portcullis PORTCULLIS_KEYS_DIR=/var/lib/portcullis/certs
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
+COPY package.json portcullis.example.yaml ./
+RUN mkdir -p /var/lib/portcullis && chown node:node /var/lib/portcullis
+USER node
+EXPOSE 5001
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:5001/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+ENTRYPOINT ["node", "bin/portcullis.js"]
+CMD ["serve"]
