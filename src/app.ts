@@ -23,6 +23,9 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     http: { maxHeaderSize: 64 * 1024 },
     bodyLimit: 64 * 1024,
     requestTimeout: 30_000,
+    // Opening the store may wait out a database that is still starting (openStore retries for
+    // 30 s) and the embedded one runs initdb on first start.
+    pluginTimeout: 120_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     clientErrorHandler: (err, socket) => {
       if (!socket.writable) return socket.destroy();

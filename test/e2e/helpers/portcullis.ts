@@ -3,7 +3,7 @@
  * process, on a free loopback port, with its data and keys in a temp dir. Restartable on the
  * same port so the registry's realm stays valid.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AdminClient } from '../../../src/cli/admin-client.js';
 import { freePort } from '../../harness/ports.js';
@@ -28,6 +28,11 @@ export interface Portcullis {
 export interface StartOptions {
   databaseUrl?: string;
   identityTokens?: boolean;
+  algorithm?: 'ES256' | 'RS256';
+  /** YAML for --config, for options that have no environment variable. */
+  configYaml?: string;
+  /** Writes token.key/token.crt into the keys dir before the first start (else serve generates them). */
+  prepareKeys?: (dir: string) => Promise<void>;
 }
 
 export async function startPortcullis(opts: StartOptions = {}): Promise<Portcullis> {
@@ -47,12 +52,19 @@ export async function startPortcullis(opts: StartOptions = {}): Promise<Portcull
     PORTCULLIS_ADMIN_PASSWORD: ADMIN_PASSWORD,
     PORTCULLIS_IDENTITY_TOKENS: String(opts.identityTokens ?? false),
     PORTCULLIS_LOG_LEVEL: 'info',
+    PORTCULLIS_TOKEN_ALGORITHM: opts.algorithm ?? 'ES256',
     ...(opts.databaseUrl ? { PORTCULLIS_DATABASE_URL: opts.databaseUrl } : {}),
   };
+  const args = [BIN, 'serve'];
+  if (opts.configYaml) {
+    await writeFile(join(tmp.path, 'portcullis.yaml'), opts.configYaml);
+    args.push('--config', join(tmp.path, 'portcullis.yaml'));
+  }
+  await opts.prepareKeys?.(join(tmp.path, 'certs'));
   let log = '';
   let daemon: Daemon | undefined;
   const start = async () => {
-    const d = startDaemon(process.execPath, [BIN, 'serve'], { env, cwd: tmp.path, keepBytes: 2_000_000 });
+    const d = startDaemon(process.execPath, args, { env, cwd: tmp.path, keepBytes: 2_000_000 });
     daemon = d;
     await pollUntil(() => fetch(`${url}/readyz`).then((r) => r.ok, () => false), d.exited, 'portcullis', 30_000, 100)
       .catch((err: Error) => { throw new Error(`${err.message}\n${d.output()}`); });
