@@ -8,11 +8,15 @@ import tokenRoutes from './routes/token.js';
 import keyRoutes from './routes/keys.js';
 import healthRoutes from './routes/health.js';
 import adminRoutes from './routes/admin/index.js';
+import metricsRoutes from './routes/metrics.js';
+import { Metrics } from './metrics.js';
 
 export interface AppOptions {
   /** Overrides the pino options derived from config (tests pass `false`). */
   logger?: FastifyServerOptions['logger'];
   authenticators?: CoreOptions['authenticators'];
+  /** Node process metrics (event loop, heap) on /metrics; default on. */
+  processMetrics?: boolean;
 }
 
 /** Builds the service; listening is the caller's business (server.ts, tests use inject). */
@@ -33,12 +37,14 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
       socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     },
   });
-  registerErrorHandling(app);
+  const metrics = new Metrics({ processMetrics: opts.processMetrics ?? true });
+  registerErrorHandling(app, metrics);
   await app.register(formbody);
-  await app.register(core, { config, authenticators: opts.authenticators });
+  await app.register(core, { config, metrics, authenticators: opts.authenticators });
   await app.register(tokenRoutes);
   await app.register(keyRoutes);
   await app.register(healthRoutes);
+  await app.register(metricsRoutes);
   await app.register(adminRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -6,17 +6,23 @@ export interface HasherOptions {
   cost: number;
   cacheTtlSeconds: number;
   cacheSize: number;
+  /** Told the result of every check, for metrics. */
+  onCheck?: (result: PasswordCheck) => void;
 }
+
+export type PasswordCheck = 'cached' | 'valid' | 'invalid' | 'no-user';
 
 /** bcrypt on the libuv thread pool (off the event loop), memoised for successful checks. */
 export class PasswordHasher {
   readonly #cost: number;
   readonly #cache: VerifyCache;
+  readonly #onCheck: (result: PasswordCheck) => void;
   #dummy: Promise<string> | undefined;
 
   constructor(opts: HasherOptions) {
     this.#cost = opts.cost;
     this.#cache = new VerifyCache(opts.cacheTtlSeconds * 1000, opts.cacheSize);
+    this.#onCheck = opts.onCheck ?? (() => undefined);
   }
 
   hash(password: Secret): Promise<string> {
@@ -30,12 +36,17 @@ export class PasswordHasher {
   async verify(password: Secret, storedHash: string | null): Promise<boolean> {
     if (storedHash === null) {
       await bcryptVerify(password.reveal(), await this.dummyHash()).catch(() => false);
+      this.#onCheck('no-user');
       return false;
     }
     const key = this.#cache.keyFor(storedHash, password.reveal());
-    if (this.#cache.has(key)) return true;
+    if (this.#cache.has(key)) {
+      this.#onCheck('cached');
+      return true;
+    }
     const ok = await bcryptVerify(password.reveal(), storedHash).catch(() => false);
     if (ok) this.#cache.add(key);
+    this.#onCheck(ok ? 'valid' : 'invalid');
     return ok;
   }
 

@@ -15,6 +15,7 @@ import { bundleCertificates } from '../token/keys/bundle.js';
 import { loadCertificateFiles, loadSigningKey } from '../token/keys/load.js';
 import { TokenSigner } from '../token/signer.js';
 import type { X509Certificate } from 'node:crypto';
+import type { Metrics } from '../metrics.js';
 
 /** Everything the routes use, built once per app and closed with it. */
 export interface Services {
@@ -27,6 +28,7 @@ export interface Services {
   /** What the registry's rootcertbundle must hold, and what the JWKS publishes. */
   bundle: X509Certificate[];
   bootstrap: BootstrapResult;
+  metrics: Metrics;
 }
 
 declare module 'fastify' {
@@ -37,6 +39,7 @@ declare module 'fastify' {
 
 export interface CoreOptions {
   config: Config;
+  metrics: Metrics;
   /** Extra authenticators by name (the LDAP backend registers here). */
   authenticators?: Record<string, (store: Store) => Authenticator>;
 }
@@ -48,7 +51,13 @@ async function core(app: FastifyInstance, opts: CoreOptions): Promise<void> {
   const store = await openStore(config, { logger: app.log });
   app.addHook('onClose', () => store.close());
 
-  const hasher = new PasswordHasher({ cost: config.auth.bcryptCost, cacheTtlSeconds: config.auth.cacheTtlSeconds, cacheSize: config.auth.cacheSize });
+  const { metrics } = opts;
+  const hasher = new PasswordHasher({
+    cost: config.auth.bcryptCost,
+    cacheTtlSeconds: config.auth.cacheTtlSeconds,
+    cacheSize: config.auth.cacheSize,
+    onCheck: (result) => metrics.passwordChecks.inc({ result }),
+  });
   const factories: Record<string, (s: Store) => Authenticator> = {
     local: (s) => new LocalAuthenticator(s.users, hasher),
     ...opts.authenticators,
@@ -72,7 +81,7 @@ async function core(app: FastifyInstance, opts: CoreOptions): Promise<void> {
     { chain, authorizer: new Authorizer(store.projects), identityTokens, signer },
   );
   const boot = await bootstrap(store, hasher, config.admin);
-  app.decorate('services', { config, store, chain, issuer, admin: new AdminService(store, hasher), signer, bundle, bootstrap: boot });
+  app.decorate('services', { config, store, chain, issuer, admin: new AdminService(store, hasher), signer, bundle, bootstrap: boot, metrics });
 }
 
 export default fp(core, { name: 'portcullis-core', fastify: '5.x' });

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isPortcullisError, type ErrorCode } from '../errors.js';
+import { BackendUnavailableError, isPortcullisError, type ErrorCode } from '../errors.js';
+import type { Metrics } from '../metrics.js';
 
 /** The registry's error body: `{"errors":[{"code","message"}]}`. */
 export function errorBody(code: string, message: string): { errors: { code: string; message: string }[] } {
@@ -38,11 +39,12 @@ function send(request: FastifyRequest, reply: FastifyReply, status: number, code
 }
 
 /** One place maps every failure to a status and the registry's JSON shape; 5xx hide internals. */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof BackendUnavailableError) metrics?.backendUnavailable.inc({ backend: err.backend });
     if (isPortcullisError(err)) {
       if (err.status >= 500) request.log.warn({ code: err.code, cause: (err.cause as Error | undefined)?.message }, err.message);
-      const message = err.code === 'BACKEND_UNAVAILABLE' ? 'a backend is unavailable; try again shortly' : err.message;
+      const message = err.code === 'BACKEND_UNAVAILABLE' ? 'a backend is unavailable; try again shortly' : err.status >= 500 ? 'internal error' : err.message;
       return send(request, reply, err.status, err.code, message);
     }
     if (err.validation) return send(request, reply, 400, 'INVALID_REQUEST', err.message);

@@ -26,8 +26,20 @@ function rfc3339(date: Date): string {
 
 /** The realm endpoint: GET with Basic auth (docker-registry flavour) and POST (OAuth2 form). */
 export default async function tokenRoutes(app: FastifyInstance): Promise<void> {
-  const { config, issuer } = app.services;
+  const { config, issuer, metrics } = app.services;
   const limits = config.limits;
+
+  // Labels stay a small fixed set whatever a client sends.
+  const grantOf = (request: FastifyRequest): string => {
+    if (request.method === 'GET') return request.headers.authorization ? 'basic' : 'anonymous';
+    const grant = (request.body as Record<string, unknown> | undefined)?.grant_type;
+    return grant === 'password' || grant === 'refresh_token' ? grant : 'other';
+  };
+  app.addHook('onResponse', async (request, reply) => {
+    const grant = grantOf(request);
+    metrics.tokenRequests.inc({ method: request.method, grant, status: String(reply.statusCode) });
+    metrics.tokenDuration.observe({ grant }, reply.elapsedTime / 1000);
+  });
 
   const respond = async (request: FastifyRequest, req: TokenRequest) => {
     const grant: TokenGrant = await issuer.issue(req);

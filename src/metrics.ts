@@ -1,0 +1,35 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one app instance (a registry per app keeps tests independent). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly tokenRequests = new Counter({
+    name: 'portcullis_token_requests_total',
+    help: 'Token requests by HTTP method, grant and outcome status',
+    labelNames: ['method', 'grant', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly tokenDuration = new Histogram({
+    name: 'portcullis_token_request_duration_seconds',
+    help: 'Time to answer a token request',
+    labelNames: ['grant'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly passwordChecks = new Counter({
+    name: 'portcullis_password_checks_total',
+    help: 'Password verifications by result; "cached" skipped bcrypt',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly backendUnavailable = new Counter({
+    name: 'portcullis_backend_unavailable_total',
+    help: 'Requests answered 503 because a backend could not answer',
+    labelNames: ['backend'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(opts: { processMetrics?: boolean } = {}) {
+    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
+  }
+}
