@@ -1,0 +1,38 @@
+/** The shipped configuration files must stay valid as the schema changes. */
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadConfig, resolveConfig } from '../../src/config/load.js';
+import { requireBinary, run } from '../harness/proc.js';
+
+describe('shipped configuration', () => {
+  it('docker-compose.yml passes `docker-compose config`', async () => {
+    await requireBinary('docker-compose');
+    const res = await run('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { env: { ...process.env, PORTCULLIS_ADMIN_PASSWORD: 'x' } });
+    expect(res.code, res.stderr).toBe(0);
+  });
+
+  it('portcullis.example.yaml states the real defaults', async () => {
+    expect(await loadConfig('portcullis.example.yaml', {})).toEqual(resolveConfig({}));
+  });
+
+  it('deploy/portcullis.yaml, the compose setup, is a valid config', async () => {
+    const config = await loadConfig('deploy/portcullis.yaml', {});
+    expect(config.auth.backends).toEqual(['local', 'ldap']);
+  });
+
+  it('the compose registry trusts the certificate Portcullis writes', async () => {
+    const compose = parse(await readFile('docker-compose.yml', 'utf8')) as {
+      services: Record<string, { environment?: Record<string, string>; volumes?: string[] }>;
+    };
+    const registry = compose.services.registry!;
+    const portcullis = compose.services.portcullis!;
+    const keysMount = portcullis.volumes!.find((v) => v.startsWith('portcullis-keys:'))!.split(':')[1];
+    const bundle = registry.environment!.REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE!;
+    const registryMount = registry.volumes!.find((v) => v.startsWith('portcullis-keys:'))!.split(':')[1]!;
+    expect(bundle).toBe(`${registryMount}/token.crt`);
+    expect(keysMount).toBe('/var/lib/portcullis/certs');
+    expect(registry.environment!.REGISTRY_AUTH_TOKEN_ISSUER).toBe(portcullis.environment!.PORTCULLIS_ISSUER);
+    expect(registry.environment!.REGISTRY_AUTH_TOKEN_SERVICE).toBe(portcullis.environment!.PORTCULLIS_SERVICE);
+  });
+});
