@@ -13,7 +13,9 @@ export class AuthChain {
 
   /** Resolves to the identity, or null for bad credentials; throws when it cannot tell. */
   async authenticate(username: string, password: Secret): Promise<Identity | null> {
-    if (password.isEmpty || username.length === 0) {
+    // A control character (NUL above all) cannot be in any account name, and the database
+    // rejects NUL in text: refuse here rather than answer 500.
+    if (password.isEmpty || username.length === 0 || /\p{Cc}/u.test(username)) {
       await this.hasher.verify(password, null);
       return null;
     }

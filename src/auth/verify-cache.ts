@@ -28,6 +28,9 @@ export class VerifyCache {
       this.#entries.delete(key);
       return false;
     }
+    // Re-insert so the entry counts as recently used: eviction drops the least recently used.
+    this.#entries.delete(key);
+    this.#entries.set(key, expires);
     return true;
   }
 
