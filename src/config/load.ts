@@ -69,8 +69,12 @@ export function resolveConfig(raw: unknown, env: Env = {}): Config {
 
 function checkCrossFields(config: Config): void {
   if (config.auth.backends.includes('ldap') && !config.ldap) throw new ConfigError('ldap is required when auth.backends lists ldap');
-  if (config.ldap && !config.ldap.bindDnTemplate && !config.ldap.search) {
-    throw new ConfigError('ldap.bindDnTemplate or ldap.search is required');
+  const search = config.ldap?.search;
+  if (config.ldap && !config.ldap.bindDnTemplate && !search?.bindDn) {
+    throw new ConfigError('ldap.bindDnTemplate or ldap.search.bindDn (a service account to search with) is required');
+  }
+  if (search && (search.bindDn === undefined) !== (search.bindPassword === undefined)) {
+    throw new ConfigError('ldap.search.bindDn and ldap.search.bindPassword go together');
   }
   if (config.ldap?.groups.source === 'search' && !config.ldap.groups.baseDn) {
     throw new ConfigError('ldap.groups.baseDn is required when ldap.groups.source is search');

@@ -8,6 +8,7 @@ import type { Authenticator } from '../auth/identity.js';
 import { IdentityTokens } from '../auth/identity-tokens.js';
 import { LocalAuthenticator } from '../auth/local.js';
 import { PasswordHasher } from '../auth/password-hasher.js';
+import { LdapAuthenticator } from '../backends/ldap/authenticator.js';
 import { openStore, type Store } from '../backends/store.js';
 import type { Config } from '../config/schema.js';
 import { TokenIssuer } from '../token/issuer.js';
@@ -60,6 +61,12 @@ async function core(app: FastifyInstance, opts: CoreOptions): Promise<void> {
   });
   const factories: Record<string, (s: Store) => Authenticator> = {
     local: (s) => new LocalAuthenticator(s.users, hasher),
+    ldap: (s) => {
+      // config validation guarantees the section when auth.backends lists ldap
+      const ldap = new LdapAuthenticator(config.ldap as NonNullable<Config['ldap']>, { users: s.users, logger: app.log });
+      app.addHook('onClose', () => ldap.close());
+      return ldap;
+    },
     ...opts.authenticators,
   };
   const backends = config.auth.backends.map((name) => {

@@ -27,6 +27,8 @@ export interface TestApp {
   app: FastifyInstance;
   config: Config;
   dataDir: string;
+  /** Closes the app and builds it again on the same config and data: a service restart. */
+  restart(): Promise<void>;
   /** Closes the app and removes its data directory. */
   close(): Promise<void>;
 }
@@ -36,16 +38,24 @@ export async function buildTestApp(overrides: Parameters<typeof testConfig>[0] =
   const dir = await tempDir('app');
   if (!(overrides as { database?: { url?: string } }).database?.url) await cp(inject('pgliteTemplate'), `${dir.path}/db`, { recursive: true });
   const config = testConfig(overrides, dir.path);
-  const app = await buildApp(config, { logger: false, ...opts });
-  return {
+  const app = await buildApp(config, { logger: false, ...opts }).catch(async (err: unknown) => {
+    await dir.remove();
+    throw err;
+  });
+  const t: TestApp = {
     app,
     config,
     dataDir: dir.path,
+    restart: async () => {
+      await t.app.close();
+      t.app = await buildApp(config, { logger: false, ...opts });
+    },
     close: async () => {
-      await app.close();
+      await t.app.close();
       await dir.remove();
     },
   };
+  return t;
 }
 
 export function basic(username: string, password: string): string {

@@ -52,15 +52,21 @@ export function openPostgres(opts: PostgresOptions): SqlClient {
       } catch (err) {
         throw classifyPgError(err);
       }
+      // The pool listens for errors only on idle clients: a connection lost mid-transaction
+      // fails the pending query, and must not also crash the process as an unhandled 'error'.
+      const ignore = () => undefined;
+      client.on('error', ignore);
       const tx: Queryable = { query: (text, params) => run(client, text, params) };
       try {
         await tx.query('BEGIN');
         const result = await fn(tx);
         await tx.query('COMMIT');
+        client.removeListener('error', ignore);
         client.release();
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
+        client.removeListener('error', ignore);
         client.release(true);
         throw err;
       }

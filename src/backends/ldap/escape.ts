@@ -1,0 +1,75 @@
+import { Filter, FilterParser } from 'ldapts';
+import { ConfigError } from '../../errors.js';
+
+/** RFC 4514 §2.4: escapes one attribute value for use inside a DN. */
+export function escapeDnValue(value: string): string {
+  const chars = [...value];
+  return chars.map((ch, i) => {
+    if (ch === '\u0000') return '\\00';
+    if ('"+,;<>\\='.includes(ch)) return `\\${ch}`;
+    // Leading space or '#', and a trailing space, would change how the server parses the DN.
+    if ((i === 0 && (ch === ' ' || ch === '#')) || (i === chars.length - 1 && ch === ' ')) return `\\${ch}`;
+    return ch;
+  }).join('');
+}
+
+/** RFC 4515 §3: escapes one assertion value for use inside a search filter. */
+export const escapeFilterValue = (value: string): string => Filter.escape(value);
+
+type Placeholders = Record<string, string>;
+
+/**
+ * Fills `{name}` placeholders, escaping every value; a placeholder the caller does not supply is
+ * a configuration error, so a typo fails at start instead of matching nothing.
+ */
+export function fillTemplate(template: string, values: Placeholders, escape: (v: string) => string): string {
+  return template.replace(/\{([A-Za-z]+)\}/g, (_, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new ConfigError(`unknown placeholder {${name}} in "${template}"`);
+    return escape(value);
+  });
+}
+
+/** Checks at start that a configured filter parses once filled, naming the option on failure. */
+export function checkFilter(option: string, template: string, sample: Placeholders): void {
+  try {
+    FilterParser.parseString(fillTemplate(template, sample, escapeFilterValue));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new ConfigError(`${option}: ${err.message}`);
+    throw new ConfigError(`${option} is not a valid LDAP filter: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The value of a DN's first RDN, unescaped: `cn=dev\2Cops,ou=groups,...` gives `dev,ops`. Group
+ * names from memberOf come from here, so no extra lookup per group is needed.
+ */
+export function firstRdnValue(dn: string): string {
+  let i = dn.indexOf('=') + 1;
+  let out = '';
+  const bytes: number[] = [];
+  const flush = () => {
+    if (bytes.length) out += Buffer.from(bytes).toString('utf8');
+    bytes.length = 0;
+  };
+  for (; i < dn.length; i++) {
+    const ch = dn[i] as string;
+    if (ch === ',' || ch === '+') break;
+    if (ch !== '\\') {
+      flush();
+      out += ch;
+      continue;
+    }
+    const hex = dn.slice(i + 1, i + 3);
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      flush();
+      out += dn[i + 1] ?? '';
+      i += 1;
+    }
+  }
+  flush();
+  return out.trim();
+}
