@@ -7,7 +7,8 @@ import { ConfigSchema, type Config } from './schema.js';
 type Env = Record<string, string | undefined>;
 
 /** Environment variables and the config key each one sets. */
-const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool' }> = {
+/** `within`: applied only when the config has that section (a secret for an optional backend). */
+const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'; within?: string }> = {
   PORTCULLIS_LISTEN: { path: ['listen'], kind: 'string' },
   PORTCULLIS_PUBLIC_URL: { path: ['publicUrl'], kind: 'string' },
   PORTCULLIS_DATA_DIR: { path: ['dataDir'], kind: 'string' },
@@ -20,6 +21,8 @@ const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'
   PORTCULLIS_IDENTITY_TOKENS: { path: ['identityTokens', 'enabled'], kind: 'bool' },
   PORTCULLIS_ADMIN_PASSWORD: { path: ['admin', 'password'], kind: 'string' },
   PORTCULLIS_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
+  // Keeps the directory service account's password out of the config file.
+  PORTCULLIS_LDAP_BIND_PASSWORD: { path: ['ldap', 'search', 'bindPassword'], kind: 'string', within: 'ldap' },
 };
 
 function envValue(name: string, raw: string, kind: 'string' | 'int' | 'bool'): unknown {
@@ -54,7 +57,8 @@ export function resolveConfig(raw: unknown, env: Env = {}): Config {
   const merged = structuredClone(base);
   for (const [name, spec] of Object.entries(ENV_KEYS)) {
     const value = env[name];
-    if (value !== undefined && value !== '') setPath(merged, spec.path, envValue(name, value, spec.kind));
+    if (value === undefined || value === '' || (spec.within && merged[spec.within] === undefined)) continue;
+    setPath(merged, spec.path, envValue(name, value, spec.kind));
   }
   const withDefaults = Value.Default(ConfigSchema, merged);
   const first = Value.Errors(ConfigSchema, withDefaults).First();

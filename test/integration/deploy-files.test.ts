@@ -17,8 +17,9 @@ describe('shipped configuration', () => {
   });
 
   it('deploy/portcullis.yaml, the compose setup, is a valid config', async () => {
-    const config = await loadConfig('deploy/portcullis.yaml', {});
+    const config = await loadConfig('deploy/portcullis.yaml', { PORTCULLIS_LDAP_BIND_PASSWORD: 'from-compose' });
     expect(config.auth.backends).toEqual(['local', 'ldap']);
+    expect(config.ldap?.search?.bindPassword).toBe('from-compose');
   });
 
   it('the compose registry trusts the certificate Portcullis writes', async () => {

@@ -171,3 +171,16 @@ describe('publicUrl', () => {
     expect(publicUrl(resolveConfig(raw))).toBe(url);
   });
 });
+
+describe('PORTCULLIS_LDAP_BIND_PASSWORD', () => {
+  const ldap = { urls: ['ldap://127.0.0.1:389'], search: { bindDn: 'cn=svc,dc=x', baseDn: 'dc=x' } };
+
+  it('sets the service account password of a configured ldap section', () => {
+    const config = resolveConfig({ ldap }, { PORTCULLIS_LDAP_BIND_PASSWORD: 'from-env' });
+    expect(config.ldap?.search?.bindPassword).toBe('from-env');
+  });
+
+  it('is ignored when no ldap section is configured', () => {
+    expect(resolveConfig({}, { PORTCULLIS_LDAP_BIND_PASSWORD: 'from-env' }).ldap).toBeUndefined();
+  });
+});
