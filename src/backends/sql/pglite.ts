@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { Queryable, SqlClient } from './client.js';
+import { dataExceptionToInvalid, type Queryable, type SqlClient } from './client.js';
 
 type PGliteLike = {
   query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -15,7 +15,13 @@ export async function openEmbedded(dataDir: string): Promise<SqlClient> {
   const { PGlite } = await import('@electric-sql/pglite');
   const db = (await PGlite.create(dir)) as unknown as PGliteLike;
   const wrap = (q: PGliteLike | Parameters<Parameters<PGliteLike['transaction']>[0]>[0]): Queryable => ({
-    query: async <R extends object>(text: string, params: readonly unknown[] = []) => (await q.query<R>(text, [...params])).rows,
+    query: async <R extends object>(text: string, params: readonly unknown[] = []) => {
+      try {
+        return (await q.query<R>(text, [...params])).rows;
+      } catch (err) {
+        throw dataExceptionToInvalid(err);
+      }
+    },
   });
   return {
     kind: 'embedded',

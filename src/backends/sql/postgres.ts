@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import { BackendUnavailableError } from '../../errors.js';
-import type { Queryable, SqlClient } from './client.js';
+import { dataExceptionToInvalid, type Queryable, type SqlClient } from './client.js';
 
 export interface PostgresOptions {
   url: string;
@@ -19,7 +19,7 @@ const UNAVAILABLE_CLASSES = /^(08|53|57|58)/;
 /** SQL errors (constraint violations, bad SQL) are the caller's; everything else means "down". */
 export function classifyPgError(err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && SQLSTATE.test(code) && !UNAVAILABLE_CLASSES.test(code)) return err;
+  if (typeof code === 'string' && SQLSTATE.test(code) && !UNAVAILABLE_CLASSES.test(code)) return dataExceptionToInvalid(err);
   return new BackendUnavailableError('database', err);
 }
 
