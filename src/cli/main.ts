@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import { startServer } from '../server.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addKeyCommands, addRegistryConfigCommand } from './keys.js';
 
@@ -15,6 +14,8 @@ export function buildProgram(): Command {
   program.command('serve').description('run the token service')
     .option('-c, --config <file>', 'configuration file (PORTCULLIS_CONFIG)')
     .action(async (o: { config?: string }) => {
+      // Loaded only here: the admin commands should not pay for Fastify, pg and PGlite.
+      const { startServer } = await import('../server.js');
       await startServer(await loadConfig(o.config ?? process.env.PORTCULLIS_CONFIG));
     });
   addKeyCommands(program);

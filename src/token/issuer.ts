@@ -3,7 +3,7 @@ import type { Authorizer } from '../auth/authorizer.js';
 import type { AuthChain } from '../auth/chain.js';
 import type { Identity } from '../auth/identity.js';
 import type { IdentityTokens } from '../auth/identity-tokens.js';
-import { InvalidRequestError, UnauthorizedError } from '../errors.js';
+import { InvalidGrantError, InvalidRequestError, UnauthorizedError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import { buildClaims } from './claims.js';
 import type { ResourceScope } from './scope.js';
@@ -86,7 +86,11 @@ export class TokenIssuer {
       if (!this.settings.allowAnonymous) throw new UnauthorizedError('authentication required');
       return null;
     }
-    if (creds.kind === 'refresh') return this.deps.identityTokens.resolve(creds.token);
+    if (creds.kind === 'refresh') {
+      // Turning identity tokens off must stop the ones already handed out, too.
+      if (!this.settings.identityTokens) throw new InvalidGrantError('identity tokens are disabled on this service');
+      return this.deps.identityTokens.resolve(creds.token);
+    }
     if (req.account !== undefined && req.account !== '' && req.account !== creds.username) {
       throw new InvalidRequestError('account does not match the authenticated user');
     }

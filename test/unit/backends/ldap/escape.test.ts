@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkFilter, escapeDnValue, escapeFilterValue, fillTemplate, firstRdnValue } from '../../src/backends/ldap/escape.js';
+import { checkFilter, escapeDnValue, escapeFilterValue, fillTemplate, firstRdnValue } from '../../../../src/backends/ldap/escape.js';
 
-// Pure functions (no slapd): the lead may move this file under test/unit.
 describe('LDAP escaping', () => {
   it.each([
     ['alice', 'alice'],

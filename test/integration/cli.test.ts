@@ -1,0 +1,167 @@
+import { X509Certificate } from 'node:crypto';
+import { copyFile, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { Secret } from '../../src/secret.js';
+import { libtrustKeyId } from '../../src/token/keys/kid.js';
+import { basic, buildTestApp, ADMIN, type TestApp } from '../helpers/app.js';
+import { errorCode, granted, realmGet } from '../helpers/realm.js';
+import { run, runOk, tempDir, type RunResult } from '../harness/proc.js';
+
+const REPO = resolve(import.meta.dirname, '../..');
+
+/**
+ * Builds the CLI as `npm run build` does (type checking is `npm run typecheck`'s job), but into a
+ * private directory with the real bin/portcullis.js beside it: other tests may be running the
+ * shared dist/ while this builds.
+ */
+async function buildCli(root: string): Promise<string> {
+  await runOk(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck', '--outDir', join(root, 'dist')], { cwd: REPO });
+  await mkdir(join(root, 'bin'));
+  await copyFile(join(REPO, 'bin/portcullis.js'), join(root, 'bin/portcullis.js'));
+  await copyFile(join(REPO, 'package.json'), join(root, 'package.json'));
+  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'));
+  return join(root, 'bin/portcullis.js');
+}
+
+describe('the portcullis CLI', () => {
+  let t: TestApp;
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let bin: string;
+  let env: NodeJS.ProcessEnv;
+
+  /** Runs the CLI with the admin connection in the environment, as an operator would. */
+  const cli = (args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> =>
+    run(process.execPath, [bin, ...args], { cwd: tmp.path, env: { ...env, ...opts.env }, input: opts.input, timeoutMs: 30_000 });
+  const cliOk = async (args: string[], opts: Parameters<typeof cli>[1] = {}): Promise<string> => {
+    const res = await cli(args, opts);
+    expect(res.code, `${args.join(' ')}\n${res.stderr}`).toBe(0);
+    return res.stdout;
+  };
+  const cliFails = async (args: string[], message: RegExp, opts: Parameters<typeof cli>[1] = {}): Promise<void> => {
+    const res = await cli(args, opts);
+    expect(res.code, `${args.join(' ')} should fail`).not.toBe(0);
+    expect(res.stderr).toMatch(message);
+  };
+  const json = async <T>(args: string[]): Promise<T> => JSON.parse(await cliOk(['--json', ...args])) as T;
+  const login = (user: string, password: string) => realmGet(t.app, { service: 'registry', scope: 'repository:web/app:pull,push' }, basic(user, password));
+
+  beforeAll(async () => {
+    tmp = await tempDir('cli');
+    const [built, app] = await Promise.all([buildCli(tmp.path), buildTestApp()]);
+    bin = built;
+    t = app;
+    const url = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PORTCULLIS_')));
+    env = { ...inherited, PORTCULLIS_URL: url, PORTCULLIS_USER: ADMIN.username, PORTCULLIS_PASSWORD: ADMIN.password };
+  });
+  afterAll(async () => {
+    await t?.close();
+    await tmp?.remove();
+  });
+
+  // Each CLI run is a fresh Node process (~1 s of CPU): generous timeouts for a loaded machine.
+  describe('admin commands against a running service', { timeout: 120_000 }, () => {
+    it('user add / ls / passwd / disable / enable / rm', async () => {
+      expect(await cliOk(['user', 'add', 'carol', '--password-stdin'], { input: 'carol-password-1\n' })).toMatch(/user carol created/);
+      granted(await login('carol', 'carol-password-1'));
+      const table = await cliOk(['user', 'ls']);
+      expect(table.split('\n')[0]).toMatch(/^USERNAME\s+ADMIN\s+DISABLED\s+SOURCE/);
+      expect(table).toMatch(/^carol\s+false\s+false\s+local/m);
+
+      expect(await cliOk(['user', 'passwd', 'carol', '--password-stdin'], { input: 'carol-password-2\n' })).toMatch(/password of carol changed/);
+      expect(errorCode(await login('carol', 'carol-password-1'), 401)).toBe('UNAUTHORIZED');
+      granted(await login('carol', 'carol-password-2'));
+
+      await cliOk(['user', 'disable', 'carol']);
+      expect(errorCode(await login('carol', 'carol-password-2'), 401)).toBe('UNAUTHORIZED');
+      await cliOk(['user', 'enable', 'carol']);
+      granted(await login('carol', 'carol-password-2'));
+
+      expect(await cliOk(['user', 'rm', 'carol'])).toMatch(/user carol removed/);
+      expect(await t.app.services.store.users.find('carol')).toBeNull();
+    });
+
+    it('project create / ls / public / rm and member set / ls / rm', async () => {
+      await t.app.services.admin.createUser('dave', new Secret('dave-password-1'), false);
+      await cliOk(['project', 'create', 'web']);
+      await cliOk(['member', 'set', 'web', 'dave', 'developer']);
+      await cliOk(['member', 'set', 'web', 'group:devs', 'guest']);
+      expect(await cliOk(['member', 'ls', 'web'])).toMatch(/^KIND\s+NAME\s+ROLE\n.*user\s+dave\s+developer\n.*group\s+devs\s+guest/);
+      expect(granted(await login('dave', 'dave-password-1')).access).toEqual([{ type: 'repository', name: 'web/app', actions: ['pull', 'push'] }]);
+
+      const anonymous = () => realmGet(t.app, { service: 'registry', scope: 'repository:web/app:pull' });
+      expect(granted(await anonymous()).access).toEqual([]);
+      await cliOk(['project', 'public', 'web', 'true']);
+      expect(await json<{ name: string; public: boolean }[]>(['project', 'ls'])).toContainEqual(expect.objectContaining({ name: 'web', public: true }));
+      expect(granted(await anonymous()).access).toEqual([{ type: 'repository', name: 'web/app', actions: ['pull'] }]);
+
+      await cliOk(['member', 'rm', 'web', 'group:devs']);
+      await cliOk(['member', 'rm', 'web', 'dave']);
+      expect(await t.app.services.admin.listMembers('web')).toEqual([]);
+      await cliOk(['project', 'rm', 'web']);
+      expect(await t.app.services.store.projects.find('web')).toBeNull();
+    });
+
+    it('fails with a non-zero exit and the server\'s reason', async () => {
+      await Promise.all([
+        cliFails(['user', 'add', 'erin', '--password-stdin'], /^portcullis: 400: password must be at least 8 characters/m, { input: 'short' }),
+        cliFails(['project', 'create', 'library'], /^portcullis: 409: project library already exists/m),
+        cliFails(['member', 'set', 'library', 'ghost', 'developer'], /^portcullis: 404: user ghost not found/m),
+        cliFails(['user', 'ls'], /^portcullis: 401: invalid username or password/m, { env: { PORTCULLIS_PASSWORD: 'wrong-password' } }),
+        cliFails(['user', 'ls'], /admin password needed/, { env: { PORTCULLIS_PASSWORD: '' } }),
+        cliFails(['user', 'ls'], /^portcullis: cannot reach http:\/\/127\.0\.0\.1:1\//m, { env: { PORTCULLIS_URL: 'http://127.0.0.1:1' } }),
+      ]);
+    });
+  });
+
+  describe('offline commands', { timeout: 120_000 }, () => {
+    let keysDir: string;
+    beforeAll(async () => {
+      keysDir = join(tmp.path, 'keys');
+      await cliOk(['keys', 'generate', '--dir', keysDir]);
+    });
+
+    it('keys generate writes a private key only its owner can read, and refuses to overwrite it', async () => {
+      expect((await stat(join(keysDir, 'token.key'))).mode & 0o777).toBe(0o600);
+      const cert = new X509Certificate(await readFile(join(keysDir, 'token.crt')));
+      expect(cert.publicKey.asymmetricKeyType).toBe('ec');
+      const before = await readFile(join(keysDir, 'token.key'), 'utf8');
+      const rsaDir = join(tmp.path, 'rsa');
+      await Promise.all([
+        cliFails(['keys', 'generate', '--dir', keysDir], /token\.key exists; pass --force/),
+        cliOk(['keys', 'generate', '--dir', rsaDir, '--alg', 'RS256']),
+      ]);
+      expect(await readFile(join(keysDir, 'token.key'), 'utf8')).toBe(before);
+      expect(new X509Certificate(await readFile(join(rsaDir, 'token.crt'))).publicKey.asymmetricKeyType).toBe('rsa');
+    });
+
+    it('keys jwks and keys bundle describe the configured key; registry-config prints the auth.token block', async () => {
+      const config = join(tmp.path, 'portcullis.yml');
+      await writeFile(config, `publicUrl: https://auth.example.com/\ntoken:\n  keysDir: ${keysDir}\n  service: my-registry\n  issuer: my-issuer\n`);
+      const cert = new X509Certificate(await readFile(join(keysDir, 'token.crt')));
+
+      const [jwks, bundle, block] = await Promise.all([
+        cliOk(['keys', 'jwks', '-c', config]),
+        cliOk(['keys', 'bundle', '-c', config]),
+        cliOk(['registry-config', '-c', config, '--jwks-path', '/etc/registry/jwks.json']),
+      ]);
+      expect(JSON.parse(jwks)).toEqual({ keys: [expect.objectContaining({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: libtrustKeyId(cert.publicKey) })] });
+      expect(jwks).not.toContain('"d"');
+
+      expect(new X509Certificate(bundle).fingerprint256).toBe(cert.fingerprint256);
+      expect(bundle).not.toMatch(/PRIVATE KEY/);
+
+      expect(parseYaml(block)).toEqual({
+        auth: { token: { realm: 'https://auth.example.com/token', service: 'my-registry', issuer: 'my-issuer', rootcertbundle: '/etc/docker/registry/portcullis-bundle.pem', jwks: '/etc/registry/jwks.json' } },
+      });
+    });
+
+    it('a bad configuration file fails naming the key', async () => {
+      const bad = join(tmp.path, 'bad.yml');
+      await writeFile(bad, 'token:\n  ttlSeconds: 5\n');
+      await cliFails(['registry-config', '-c', bad], /token\.ttlSeconds is invalid/);
+    });
+  });
+});

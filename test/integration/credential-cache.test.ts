@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Secret } from '../../src/secret.js';
+import { ADMIN, basic, buildTestApp, type TestApp } from '../helpers/app.js';
+import { errorCode, granted, realmGet } from '../helpers/realm.js';
+
+// Counts real bcrypt comparisons: the behaviour the cache exists for, without timing anything.
+const bcrypt = vi.hoisted(() => ({ verifies: 0 }));
+vi.mock('@node-rs/bcrypt', async (importOriginal) => {
+  const real = await importOriginal<typeof import('@node-rs/bcrypt')>();
+  return {
+    ...real,
+    verify: (...args: Parameters<typeof real.verify>) => {
+      bcrypt.verifies++;
+      return real.verify(...args);
+    },
+  };
+});
+
+describe('credential cache (bcrypt cost 10)', () => {
+  let t: TestApp;
+  const login = (username: string, password: string) => realmGet(t.app, { service: 'registry' }, basic(username, password));
+  /** How many bcrypt comparisons `fn` caused. */
+  const verifiesDuring = async (fn: () => Promise<unknown>) => {
+    const before = bcrypt.verifies;
+    await fn();
+    return bcrypt.verifies - before;
+  };
+
+  beforeAll(async () => {
+    t = await buildTestApp({ auth: { bcryptCost: 10 } });
+    await t.app.services.admin.createUser('alice', new Secret('alice-password-1'), false);
+    await t.app.services.admin.createUser('bob', new Secret('alice-password-1'), false);
+  });
+  afterAll(async () => { await t.close(); });
+
+  it('runs bcrypt once for repeated requests with the same good password', async () => {
+    expect(await verifiesDuring(async () => granted(await login('alice', 'alice-password-1')))).toBe(1);
+    expect(await verifiesDuring(async () => {
+      for (let i = 0; i < 3; i++) granted(await login('alice', 'alice-password-1'));
+    })).toBe(0);
+  });
+
+  it('is per user: the same password for another user is checked afresh', async () => {
+    expect(await verifiesDuring(async () => granted(await login('bob', 'alice-password-1')))).toBe(1);
+  });
+
+  it('never caches a failure', async () => {
+    expect(await verifiesDuring(async () => {
+      for (let i = 0; i < 2; i++) expect(errorCode(await login('alice', 'wrong-password'), 401)).toBe('UNAUTHORIZED');
+    })).toBe(2);
+  });
+
+  it('spends a bcrypt on unknown users too, so timing does not reveal who exists', async () => {
+    expect(await verifiesDuring(async () => expect(errorCode(await login('nobody', 'alice-password-1'), 401)).toBe('UNAUTHORIZED'))).toBe(1);
+  });
+
+  it('refuses the old password immediately after a password change', async () => {
+    granted(await login('alice', 'alice-password-1'));
+    const res = await t.app.inject({
+      method: 'PATCH', url: '/api/v1/users/alice', headers: { authorization: basic(ADMIN.username, ADMIN.password) }, payload: { password: 'alice-password-2' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(errorCode(await login('alice', 'alice-password-1'), 401)).toBe('UNAUTHORIZED');
+    expect(granted(await login('alice', 'alice-password-2')).claims.sub).toBe('alice');
+  });
+
+  it('refuses a cached password once the user is disabled', async () => {
+    granted(await login('bob', 'alice-password-1'));
+    await t.app.services.admin.updateUser('bob', { disabled: true });
+    expect(errorCode(await login('bob', 'alice-password-1'), 401)).toBe('UNAUTHORIZED');
+  });
+});

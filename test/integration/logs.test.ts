@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loggerOptions } from '../../src/log.js';
+import { Secret } from '../../src/secret.js';
+import { ADMIN, basic, buildTestApp, type TestApp } from '../helpers/app.js';
+import { errorCode, granted, realmGet, realmPost } from '../helpers/realm.js';
+
+const PASSWORD = 'log-password-very-secret';
+
+describe('what the service logs at info', () => {
+  let t: TestApp;
+  let log = '';
+  const secrets: string[] = [PASSWORD, ADMIN.password];
+
+  beforeAll(async () => {
+    const stream = { write: (line: string) => { log += line; } };
+    t = await buildTestApp({ identityTokens: { enabled: true } }, { logger: { ...(loggerOptions('info') as object), stream } });
+    await t.app.services.admin.createUser('alice', new Secret(PASSWORD), false);
+
+    const auth = basic('alice', PASSWORD);
+    secrets.push(auth, auth.slice('Basic '.length), basic(ADMIN.username, ADMIN.password).slice('Basic '.length));
+    const login = granted(await realmGet(t.app, { account: 'alice', client_id: 'docker', offline_token: 'true', service: 'registry' }, auth));
+    const refreshToken = login.body.refresh_token as string;
+    secrets.push(login.body.token, refreshToken);
+    const post = granted(await realmPost(t.app, { grant_type: 'password', username: 'alice', password: PASSWORD, service: 'registry', scope: 'repository:library/x:pull' }));
+    const refreshed = granted(await realmPost(t.app, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'docker', service: 'registry' }));
+    secrets.push(post.body.token, refreshed.body.token);
+    expect(errorCode(await realmGet(t.app, { service: 'registry' }, basic('alice', `${PASSWORD}-wrong`)), 401)).toBe('UNAUTHORIZED');
+    expect(errorCode(await realmPost(t.app, { grant_type: 'refresh_token', refresh_token: `${refreshToken}x`, service: 'registry' }), 401)).toBe('INVALID_GRANT');
+    // Secrets where no client should put them: in the query string, in an admin request body.
+    expect(errorCode(await t.app.inject({ url: `/token?service=nope&password=${PASSWORD}&refresh_token=${refreshToken}` }), 400)).toBe('UNKNOWN_SERVICE');
+    const created = await t.app.inject({
+      method: 'POST', url: '/api/v1/users', headers: { authorization: basic(ADMIN.username, ADMIN.password) }, payload: { username: 'bob', password: PASSWORD },
+    });
+    expect(created.statusCode).toBe(201);
+  });
+  afterAll(async () => { await t.close(); });
+
+  it('logs the requests and the tokens issued', () => {
+    expect(log).toContain('"msg":"token issued"');
+    expect(log).toContain('"sub":"alice"');
+    expect(log).toContain('"via":"refresh"');
+    expect(log).toContain('/api/v1/users');
+  });
+
+  it('never logs a password, a Basic header, a JWT or a refresh token', () => {
+    for (const secret of secrets) expect(log, `log contains ${secret.slice(0, 12)}...`).not.toContain(secret);
+    expect(log).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
+    expect(log).not.toMatch(/pcr_[A-Za-z0-9_-]{20,}/);
+  });
+});
