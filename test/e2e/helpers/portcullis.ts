@@ -75,7 +75,11 @@ export async function startPortcullis(opts: StartOptions = {}): Promise<Portcull
     log += daemon.output();
     daemon = undefined;
   };
-  await start();
+  await start().catch(async (err: unknown) => {
+    await stopProcess();
+    await tmp.remove();
+    throw err;
+  });
   return {
     url,
     realm: `${url}/token`,
