@@ -36,4 +36,15 @@ describe('shipped configuration', () => {
     expect(registry.environment!.REGISTRY_AUTH_TOKEN_ISSUER).toBe(portcullis.environment!.PORTCULLIS_ISSUER);
     expect(registry.environment!.REGISTRY_AUTH_TOKEN_SERVICE).toBe(portcullis.environment!.PORTCULLIS_SERVICE);
   });
+
+  it.each(['README.md', 'docs/ldap.md'])('the LDAP examples in %s are valid configurations', async (file) => {
+    const text = await readFile(file, 'utf8');
+    const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1] as string) as Record<string, unknown>)
+      .filter((doc) => doc && typeof doc === 'object' && 'ldap' in doc);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    for (const doc of blocks) {
+      const config = resolveConfig({ auth: { backends: ['local', 'ldap'] }, ...doc });
+      expect(config.ldap?.urls.length).toBeGreaterThan(0);
+    }
+  });
 });
