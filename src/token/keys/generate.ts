@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { webcrypto, randomBytes } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
@@ -46,6 +46,8 @@ export async function generateSigningKey(opts: GenerateOptions): Promise<{ keyFi
   const keyFile = join(opts.dir, KEY_FILE);
   const certFile = join(opts.dir, CERT_FILE);
   await writeFile(keyFile, keyPem, { mode: 0o600 });
+  // writeFile's mode applies only to a new file; a replaced key (--force) must not stay readable.
+  await chmod(keyFile, 0o600);
   await writeFile(certFile, cert.toString('pem') + '\n', { mode: 0o644 });
   return { keyFile, certFile };
 }
