@@ -1,16 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseBasicAuth } from '../../../src/routes/basic-auth.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const b64 = (s: string | Buffer) => Buffer.from(s).toString('base64');
 
-function codeOf(header: string): string | undefined {
-  try {
-    parseBasicAuth(header);
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
+const codeOfHeader = (header: string) => codeOf(() => parseBasicAuth(header));
 
 describe('parseBasicAuth', () => {
   it.each([undefined, ''])('%j -> anonymous (undefined)', (header) => {
@@ -48,6 +42,6 @@ describe('parseBasicAuth', () => {
     ['Digest', 'Digest username="alice"'],
     ['oversized', `Basic ${b64(`alice:${'x'.repeat(7000)}`)}`],
   ])('%s -> INVALID_REQUEST', (_, header) => {
-    expect(codeOf(header)).toBe('INVALID_REQUEST');
+    expect(codeOfHeader(header)).toBe('INVALID_REQUEST');
   });
 });

@@ -2,20 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { fromForm, fromQuery } from '../../../src/routes/token-request.js';
 import type { Credentials } from '../../../src/token/issuer.js';
 import { formatScope } from '../../../src/token/scope.js';
+import { codeOf } from '../../helpers/errors.js';
 
 type Params = Record<string, string | string[] | undefined>;
 
 const limits = { maxScopes: 64, maxScopeLength: 512 };
 const basic = (user: string, pw: string) => `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 /** Credentials with the secret revealed, for comparison. */
 function plain(c: Credentials): Record<string, string> {

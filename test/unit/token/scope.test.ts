@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatScope, parseScope, parseScopes, type ResourceScope } from '../../../src/token/scope.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const limits = { maxScopes: 64, maxScopeLength: 512 };
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('parseScope', () => {
   it.each<[string, ResourceScope]>([
