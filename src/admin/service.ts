@@ -56,6 +56,13 @@ export class AdminService {
     return userView(user);
   }
 
+  /** Revokes every identity token of the user (e.g. a lost laptop); returns how many. */
+  async revokeIdentityTokens(username: string): Promise<number> {
+    const user = await this.store.users.find(username);
+    if (!user) throw new NotFoundError(`user ${username} not found`);
+    return this.store.refreshTokens.revokeForUser(user.id);
+  }
+
   /** Memberships and identity tokens go with the user (ON DELETE CASCADE). */
   async deleteUser(username: string): Promise<void> {
     await this.keepOneAdmin(username);

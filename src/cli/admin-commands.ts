@@ -65,6 +65,11 @@ export function addAdminCommands(program: Command): void {
     await client(cmd).call('PATCH', `/users/${seg(name)}`, { admin: parseBool(value) });
     done(`user ${name} admin=${parseBool(value)}`);
   });
+  user.command('revoke-tokens <name>').description("revoke the user's identity tokens (docker logins)")
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const { revoked } = await client(cmd).call<{ revoked: number }>('DELETE', `/users/${seg(name)}/identity-tokens`);
+      done(`${revoked} identity token(s) of ${name} revoked`);
+    });
   user.command('rm <name>').action(async (name: string, _o: unknown, cmd: Command) => {
     await client(cmd).call('DELETE', `/users/${seg(name)}`);
     done(`user ${name} removed`);

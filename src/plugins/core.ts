@@ -51,6 +51,8 @@ async function core(app: FastifyInstance, opts: CoreOptions): Promise<void> {
   const bundle = bundleCertificates(key, await loadCertificateFiles(config.token.extraCertificates));
   const store = await openStore(config, { logger: app.log });
   app.addHook('onClose', () => store.close());
+  const sweeper = sweepExpiredIdentityTokens(store, app.log);
+  app.addHook('onClose', async () => clearInterval(sweeper));
 
   const { metrics } = opts;
   const hasher = new PasswordHasher({
@@ -89,6 +91,20 @@ async function core(app: FastifyInstance, opts: CoreOptions): Promise<void> {
   );
   const boot = await bootstrap(store, hasher, config.admin);
   app.decorate('services', { config, store, chain, issuer, admin: new AdminService(store, hasher), signer, bundle, bootstrap: boot, metrics });
+}
+
+const SWEEP_EVERY_MS = 3_600_000;
+
+/** Expired identity tokens are useless; deleting them hourly keeps the table small. */
+function sweepExpiredIdentityTokens(store: Store, log: FastifyInstance['log']): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    store.refreshTokens.deleteExpired(new Date()).then(
+      (n) => n > 0 && log.info({ deleted: n }, 'expired identity tokens deleted'),
+      (err: Error) => log.warn({ err: { message: err.message } }, 'could not delete expired identity tokens'),
+    );
+  }, SWEEP_EVERY_MS);
+  timer.unref();
+  return timer;
 }
 
 export default fp(core, { name: 'portcullis-core', fastify: '5.x' });

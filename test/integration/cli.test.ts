@@ -78,6 +78,7 @@ describe('the portcullis CLI', () => {
       expect(errorCode(await login('carol', 'carol-password-2'), 401)).toBe('UNAUTHORIZED');
       await cliOk(['user', 'enable', 'carol']);
       granted(await login('carol', 'carol-password-2'));
+      expect(await cliOk(['user', 'revoke-tokens', 'carol'])).toMatch(/0 identity token\(s\) of carol revoked/);
 
       expect(await cliOk(['user', 'rm', 'carol'])).toMatch(/user carol removed/);
       expect(await t.app.services.store.users.find('carol')).toBeNull();

@@ -84,6 +84,24 @@ describe.each(STORES)('identity tokens on the %s store', (kind) => {
     expect(errorCode(await refresh(token), 401)).toBe('INVALID_GRANT');
   });
 
+  it('is revoked on demand, through the admin API, leaving the password working', async () => {
+    await newUser('gina');
+    const [first, second] = [await login('gina'), await login('gina')];
+    const res = await t.app.inject({ method: 'DELETE', url: '/api/v1/users/gina/identity-tokens', headers: { authorization: basic(ADMIN.username, ADMIN.password) } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ revoked: 2 });
+    for (const token of [first, second]) expect(errorCode(await refresh(token), 401)).toBe('INVALID_GRANT');
+    expect(await login('gina')).toMatch(/^pcr_/);
+  });
+
+  it('expired ones are refused and swept from the store', async () => {
+    await newUser('hank');
+    const token = await login('hank');
+    await t.app.services.store.db.query("UPDATE refresh_tokens SET expires_at = now() - interval '1 minute' WHERE user_id = (SELECT id FROM users WHERE username = 'hank')");
+    expect(errorCode(await refresh(token), 401)).toBe('INVALID_GRANT');
+    expect(await t.app.services.store.refreshTokens.deleteExpired(new Date())).toBe(1);
+  });
+
   it('is revoked by deleting the user', async () => {
     await newUser('erin');
     const token = await login('erin');

@@ -24,6 +24,8 @@ export default async function adminRoutes(base: FastifyInstance): Promise<void> 
       admin: req.body.admin,
       disabled: req.body.disabled,
     }));
+  app.delete('/users/:name/identity-tokens', { schema: { params: S.NameParam, response: { 200: Type.Object({ revoked: Type.Integer() }) } } }, async (req) =>
+    ({ revoked: await admin.revokeIdentityTokens(req.params.name) }));
   app.delete('/users/:name', { schema: { params: S.NameParam } }, async (req, reply) => {
     await admin.deleteUser(req.params.name);
     return reply.code(204).send();
