@@ -1,7 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addKeyCommands, addRegistryConfigCommand } from './keys.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
 
 export function buildProgram(): Command {
   const program = new Command('portcullis')
@@ -10,6 +16,7 @@ export function buildProgram(): Command {
     .option('--user <name>', 'admin commands: admin username (PORTCULLIS_USER, default admin)')
     .option('--admin-password <password>', 'admin commands: admin password (prefer PORTCULLIS_PASSWORD)')
     .option('--json', 'list commands: print JSON')
+    .version(packageVersion())
     .showHelpAfterError();
   program.command('serve').description('run the token service')
     .option('-c, --config <file>', 'configuration file (PORTCULLIS_CONFIG)')
