@@ -6,6 +6,7 @@ import { ConfigError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { Secret } from '../../secret.js';
 import type { UsersRepo } from '../sql/users.js';
+import type { UserRecord } from '../types.js';
 import { unavailable, type ClientFactory, type ConnectSettings } from './connection.js';
 import { Directory, type DirectoryUser } from './directory.js';
 import { LoginCache } from './login-cache.js';
@@ -51,7 +52,7 @@ export class LdapAuthenticator implements Authenticator {
       user = result.user;
       this.#cache.set(key, user);
     }
-    return this.#identity(user);
+    return this.#identity(user, row);
   }
 
   /**
@@ -64,7 +65,7 @@ export class LdapAuthenticator implements Authenticator {
     if (!row || row.source !== 'ldap' || row.disabled) return null;
     const user = await this.#withinDeadline(this.#directory.lookUp(username));
     if (!user) return null;
-    const outcome = await this.#identity(user);
+    const outcome = await this.#identity(user, row);
     return outcome.kind === 'ok' ? outcome.identity : null;
   }
 
@@ -72,8 +73,9 @@ export class LdapAuthenticator implements Authenticator {
     return this.#directory.close();
   }
 
-  async #identity(user: DirectoryUser): Promise<AuthOutcome> {
-    const row = await this.deps.users.ensureExternal(user.username, 'ldap');
+  /** `known`: the row already read for this request, which spares the hot path two queries. */
+  async #identity(user: DirectoryUser, known: UserRecord | null): Promise<AuthOutcome> {
+    const row = known?.username === user.username ? known : await this.deps.users.ensureExternal(user.username, 'ldap');
     if (row.source !== 'ldap') return { kind: 'unknown' };
     if (row.disabled) return { kind: 'denied' };
     const admin = row.admin || user.groups.some((g) => this.#adminGroups.has(g.toLowerCase()));
