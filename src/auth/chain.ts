@@ -1,3 +1,4 @@
+import type { UserRecord } from '../backends/types.js';
 import { BackendUnavailableError } from '../errors.js';
 import type { Secret } from '../secret.js';
 import type { Authenticator, Identity } from './identity.js';
@@ -38,8 +39,8 @@ export class AuthChain {
   }
 
   /** Re-resolves an identity token's user through the backend that owns it. */
-  async refresh(username: string, source: string): Promise<Identity | null> {
-    const backend = this.backends.find((b) => b.name === source);
-    return backend?.refresh ? backend.refresh(username) : null;
+  async refresh(user: UserRecord): Promise<Identity | null> {
+    const backend = this.backends.find((b) => b.name === user.source);
+    return backend?.refresh ? backend.refresh(user) : null;
   }
 }

@@ -38,7 +38,7 @@ export class IdentityTokens {
     const record = await this.repo.find(hashOf(raw));
     if (!record || record.user.disabled) throw new InvalidGrantError();
     if (record.expiresAt && record.expiresAt.getTime() <= this.now()) throw new InvalidGrantError('the refresh token has expired');
-    const identity = await this.chain.refresh(record.user.username, record.user.source);
+    const identity = await this.chain.refresh(record.user);
     if (!identity) throw new InvalidGrantError();
     return identity;
   }

@@ -1,5 +1,5 @@
 import type { Secret } from '../secret.js';
-import type { UserSource } from '../backends/types.js';
+import type { UserRecord, UserSource } from '../backends/types.js';
 
 /** Who a token is for, once a backend vouched for them. */
 export interface Identity {
@@ -25,5 +25,5 @@ export interface Authenticator {
    * Re-reads what an identity token stands for without a password (groups may have changed).
    * Returns null when the user is no longer valid.
    */
-  refresh?(username: string): Promise<Identity | null>;
+  refresh?(user: UserRecord): Promise<Identity | null>;
 }

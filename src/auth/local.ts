@@ -1,4 +1,5 @@
 import type { UsersRepo } from '../backends/sql/users.js';
+import type { UserRecord } from '../backends/types.js';
 import type { Secret } from '../secret.js';
 import type { AuthOutcome, Authenticator, Identity } from './identity.js';
 import type { PasswordHasher } from './password-hasher.js';
@@ -17,9 +18,9 @@ export class LocalAuthenticator implements Authenticator {
     return { kind: 'ok', identity: { username: user.username, userId: user.id, admin: user.admin, groups: [], source: 'local' } };
   }
 
-  async refresh(username: string): Promise<Identity | null> {
-    const user = await this.users.find(username);
-    if (!user || user.disabled || user.source !== 'local') return null;
+  /** The row the identity token was found with is current: nothing to re-read. */
+  async refresh(user: UserRecord): Promise<Identity | null> {
+    if (user.disabled || user.source !== 'local') return null;
     return { username: user.username, userId: user.id, admin: user.admin, groups: [], source: 'local' };
   }
 }

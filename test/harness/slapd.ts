@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Authenticator } from '../../src/auth/identity.js';
 import { LdapAuthenticator } from '../../src/backends/ldap/authenticator.js';
 import type { UsersRepo } from '../../src/backends/sql/users.js';
+import type { UserRecord } from '../../src/backends/types.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { LdapConfig } from '../../src/config/schema.js';
 import type { Secret } from '../../src/secret.js';
@@ -187,9 +188,9 @@ export class LdapSwitch implements Authenticator {
     return this.#current.authenticate(username, password);
   }
 
-  refresh(username: string) {
+  refresh(user: UserRecord) {
     if (!this.#current) throw new Error('LdapSwitch: call use() first');
-    return this.#current.refresh(username);
+    return this.#current.refresh(user);
   }
 
   async close(): Promise<void> {

@@ -60,10 +60,9 @@ export class LdapAuthenticator implements Authenticator {
    * directory cannot be asked without the password: the identity comes back with no directory
    * groups, and stays valid until the token is revoked or the row disabled.
    */
-  async refresh(username: string): Promise<Identity | null> {
-    const row = await this.deps.users.find(username);
-    if (!row || row.source !== 'ldap' || row.disabled) return null;
-    const user = await this.#withinDeadline(this.#directory.lookUp(username));
+  async refresh(row: UserRecord): Promise<Identity | null> {
+    if (row.source !== 'ldap' || row.disabled) return null;
+    const user = await this.#withinDeadline(this.#directory.lookUp(row.username));
     if (!user) return null;
     const outcome = await this.#identity(user, row);
     return outcome.kind === 'ok' ? outcome.identity : null;

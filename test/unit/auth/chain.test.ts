@@ -4,6 +4,7 @@ import type { AuthOutcome, Authenticator, Identity } from '../../../src/auth/ide
 import { PasswordHasher } from '../../../src/auth/password-hasher.js';
 import { BackendUnavailableError } from '../../../src/errors.js';
 import { Secret } from '../../../src/secret.js';
+import type { UserRecord } from '../../../src/backends/types.js';
 
 const hasher = new PasswordHasher({ cost: 4, cacheTtlSeconds: 0, cacheSize: 0 });
 
@@ -29,8 +30,8 @@ function backend(name: string, behaviour: Behaviour): FakeBackend {
       if (behaviour === 'ok') return { kind: 'ok', identity: identity(name) };
       return { kind: behaviour };
     },
-    async refresh(username: string) {
-      return username === 'alice' ? identity(name) : null;
+    async refresh(user: UserRecord) {
+      return user.username === 'alice' ? identity(name) : null;
     },
   };
 }
@@ -96,6 +97,7 @@ describe('AuthChain.refresh', () => {
     ['a user the backend no longer has', 'b1', 'bob', null],
   ])('asks %s', async (_, source, username, expected) => {
     const chain = new AuthChain([backend('b0', 'ok'), backend('b1', 'ok')], hasher);
-    expect((await chain.refresh(username, source))?.groups[0] ?? null).toBe(expected);
+    const user: UserRecord = { id: 1, username, passwordHash: null, source: source as UserRecord['source'], admin: false, disabled: false, createdAt: new Date(), updatedAt: new Date() };
+    expect((await chain.refresh(user))?.groups[0] ?? null).toBe(expected);
   });
 });
