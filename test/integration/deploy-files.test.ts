@@ -16,6 +16,15 @@ describe('shipped configuration', () => {
     expect(await loadConfig('portcullis.example.yaml', {})).toEqual(resolveConfig({}));
   });
 
+  it('the commented LDAP block of portcullis.example.yaml is valid once uncommented', async () => {
+    const text = await readFile('portcullis.example.yaml', 'utf8');
+    const block = text.slice(text.indexOf('# auth:\n#   backends: [local, ldap]')).split('\n')
+      .filter((l) => l.startsWith('#') && !l.startsWith('#   bindDnTemplate')).map((l) => l.slice(2)).join('\n');
+    const config = resolveConfig(parse(block));
+    expect(config.ldap?.search?.bindDn).toBe('cn=portcullis,ou=services,dc=example,dc=org');
+    expect(config.ldap?.groups.nestedDepth).toBe(0);
+  });
+
   it('deploy/portcullis.yaml, the compose setup, is a valid config', async () => {
     const config = await loadConfig('deploy/portcullis.yaml', { PORTCULLIS_LDAP_BIND_PASSWORD: 'from-compose' });
     expect(config.auth.backends).toEqual(['local', 'ldap']);
