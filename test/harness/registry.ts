@@ -16,6 +16,11 @@ export interface RegistryOptions {
   issuer: string;
   /** PEM text of the trusted cert(s), or the path of a PEM file. */
   rootCertBundle: string;
+  /**
+   * REGISTRY_AUTH* variables to configure auth with instead of the config file, as a container
+   * deployment does; the options above are then ignored.
+   */
+  authEnv?: Record<string, string>;
 }
 
 export interface Registry {
@@ -64,12 +69,13 @@ async function startOn(port: number, opts: RegistryOptions, dir: string, bundle:
     },
     // A fixed secret avoids the "No HTTP secret provided" warning.
     http: { addr: host, secret: randomBytes(16).toString('hex'), draintimeout: '0s' },
-    auth: { token: { realm: opts.realm, service: opts.service, issuer: opts.issuer, rootcertbundle: bundle } },
+    ...(opts.authEnv ? {} : { auth: { token: { realm: opts.realm, service: opts.service, issuer: opts.issuer, rootcertbundle: bundle } } }),
   };
   const configPath = join(dir, `config-${port}.yml`);
   await writeFile(configPath, JSON.stringify(config, null, 2));
 
-  const daemon = startDaemon('docker-registry', ['serve', configPath], { cwd: dir, keepBytes: 200_000 });
+  const env = opts.authEnv ? { ...process.env, ...opts.authEnv } : process.env;
+  const daemon = startDaemon('docker-registry', ['serve', configPath], { cwd: dir, env, keepBytes: 200_000 });
   try {
     await pollUntil(() => answersV2(`http://${host}`), daemon.exited, 'registry');
   } catch (err) {

@@ -29,6 +29,8 @@ export interface StartOptions {
   databaseUrl?: string;
   identityTokens?: boolean;
   algorithm?: 'ES256' | 'RS256';
+  service?: string;
+  issuer?: string;
   /** YAML for --config, for options that have no environment variable. */
   configYaml?: string;
   /** Writes token.key/token.crt into the keys dir before the first start (else serve generates them). */
@@ -47,8 +49,8 @@ export async function startPortcullis(opts: StartOptions = {}): Promise<Portcull
     PORTCULLIS_LISTEN: `127.0.0.1:${port}`,
     PORTCULLIS_DATA_DIR: join(tmp.path, 'data'),
     PORTCULLIS_KEYS_DIR: join(tmp.path, 'certs'),
-    PORTCULLIS_SERVICE: SERVICE,
-    PORTCULLIS_ISSUER: ISSUER,
+    PORTCULLIS_SERVICE: opts.service ?? SERVICE,
+    PORTCULLIS_ISSUER: opts.issuer ?? ISSUER,
     PORTCULLIS_ADMIN_PASSWORD: ADMIN_PASSWORD,
     PORTCULLIS_IDENTITY_TOKENS: String(opts.identityTokens ?? false),
     PORTCULLIS_LOG_LEVEL: 'info',

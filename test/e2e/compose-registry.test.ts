@@ -1,0 +1,58 @@
+/**
+ * docker-compose.yml configures the registry through REGISTRY_AUTH* variables, not a file.
+ * The real registry gets exactly those variables (only the realm URL and the bundle path are
+ * made local) and must then accept Portcullis tokens configured as the compose file configures
+ * Portcullis.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { skopeoClient, type SkopeoClient } from '../harness/clients/skopeo.js';
+import { makeOciImage, type OciImage } from '../harness/image.js';
+import { requireBinary, tempDir } from '../harness/proc.js';
+import { startRegistry, type Registry } from '../harness/registry.js';
+import { ADMIN_PASSWORD, startPortcullis, type Portcullis } from './helpers/portcullis.js';
+
+type Service = { environment: Record<string, string> };
+
+describe('the registry as docker-compose.yml configures it', () => {
+  let portcullis: Portcullis;
+  let registry: Registry;
+  let skopeo: SkopeoClient;
+  let image: OciImage;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+
+  beforeAll(async () => {
+    for (const bin of ['docker-registry', 'skopeo']) await requireBinary(bin);
+    const compose = parse(await readFile('docker-compose.yml', 'utf8')) as { services: Record<string, Service> };
+    const registryEnv = compose.services.registry!.environment;
+    const portcullisEnv = compose.services.portcullis!.environment;
+    portcullis = await startPortcullis({ service: portcullisEnv.PORTCULLIS_SERVICE, issuer: portcullisEnv.PORTCULLIS_ISSUER });
+    dir = await tempDir('compose');
+    const bundle = join(dir.path, 'token.crt');
+    await writeFile(bundle, portcullis.bundlePem);
+    const authEnv = Object.fromEntries(Object.entries(registryEnv).filter(([k]) => k.startsWith('REGISTRY_AUTH')));
+    registry = await startRegistry({
+      realm: '', service: '', issuer: '', rootCertBundle: '',
+      authEnv: { ...authEnv, REGISTRY_AUTH_TOKEN_REALM: portcullis.realm, REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE: bundle },
+    });
+    [skopeo, image] = await Promise.all([skopeoClient(), makeOciImage()]);
+  });
+  afterAll(async () => {
+    await skopeo?.stop();
+    await image?.remove();
+    await registry?.stop();
+    await portcullis?.stop();
+    await dir?.remove();
+  });
+
+  it('enforces token auth and accepts Portcullis tokens', async () => {
+    const ref = `${registry.host}/library/compose:v1`;
+    expect((await skopeo.push(image, ref, { creds: 'anonymous' })).code).not.toBe(0);
+    const pushed = await skopeo.push(image, ref, { creds: { user: 'admin', password: ADMIN_PASSWORD } });
+    expect(pushed.code, pushed.stderr + registry.logs().slice(-1500)).toBe(0);
+    const pulled = await skopeo.pull(ref, { creds: 'anonymous' });
+    expect(pulled.digest).toBe(pushed.digest);
+  });
+});
