@@ -12,7 +12,8 @@ import { skopeoClient, type SkopeoClient } from '../harness/clients/skopeo.js';
 import { makeOciImage, type OciImage } from '../harness/image.js';
 import { requireBinary, tempDir } from '../harness/proc.js';
 import { startRegistry, type Registry } from '../harness/registry.js';
-import { ADMIN_PASSWORD, startPortcullis, type Portcullis } from './helpers/portcullis.js';
+import { startPortcullis, type Portcullis } from './helpers/portcullis.js';
+import { expectAdminPushAnonymousPull } from './helpers/round-trip.js';
 
 type Service = { environment: Record<string, string> };
 
@@ -50,9 +51,6 @@ describe('the registry as docker-compose.yml configures it', () => {
   it('enforces token auth and accepts Portcullis tokens', async () => {
     const ref = `${registry.host}/library/compose:v1`;
     expect((await skopeo.push(image, ref, { creds: 'anonymous' })).code).not.toBe(0);
-    const pushed = await skopeo.push(image, ref, { creds: { user: 'admin', password: ADMIN_PASSWORD } });
-    expect(pushed.code, pushed.stderr + registry.logs().slice(-1500)).toBe(0);
-    const pulled = await skopeo.pull(ref, { creds: 'anonymous' });
-    expect(pulled.digest).toBe(pushed.digest);
+    await expectAdminPushAnonymousPull(skopeo, image, registry, ref);
   });
 });

@@ -4,12 +4,13 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { skopeoClient, type SkopeoClient } from '../harness/clients/skopeo.js';
 import { makeOciImage, type OciImage } from '../harness/image.js';
 import { requireBinary, runOk, tempDir } from '../harness/proc.js';
 import { startRegistry, type Registry } from '../harness/registry.js';
-import { ADMIN_PASSWORD, ISSUER, SERVICE, startPortcullis, type Portcullis, type StartOptions } from './helpers/portcullis.js';
+import { ISSUER, SERVICE, startPortcullis, type Portcullis, type StartOptions } from './helpers/portcullis.js';
+import { expectAdminPushAnonymousPull } from './helpers/round-trip.js';
 
 /** A CA and a leaf it issued, written as token.key + token.crt (leaf, then CA); returns the CA PEM. */
 async function caIssuedKey(dir: string): Promise<string> {
@@ -58,11 +59,6 @@ describe.each(VARIANTS)('registry 2.8 accepts tokens signed with $name', ({ opts
   });
 
   it('pushes and pulls with them', async () => {
-    const ref = `${registry.host}/library/headers:v1`;
-    const pushed = await skopeo.push(image, ref, { creds: { user: 'admin', password: ADMIN_PASSWORD } });
-    expect(pushed.code, pushed.stderr + registry.logs().slice(-1500)).toBe(0);
-    const pulled = await skopeo.pull(ref, { creds: 'anonymous' });
-    expect(pulled.code, pulled.stderr).toBe(0);
-    expect(pulled.digest).toBe(pushed.digest);
+    await expectAdminPushAnonymousPull(skopeo, image, registry, `${registry.host}/library/headers:v1`);
   });
 });
