@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import formbody from '@fastify/formbody';
 import type { Config } from './config/schema.js';
 import core, { type CoreOptions } from './plugins/core.js';
-import { loggerOptions } from './log.js';
+import { loggerOptions } from './routes/logging.js';
 import { registerErrorHandling, errorBody } from './routes/errors.js';
 import tokenRoutes from './routes/token.js';
 import keyRoutes from './routes/keys.js';

@@ -1,8 +1,10 @@
-import { InvalidRequestError } from '../errors.js';
+import { InvalidRequestError } from '../domain/errors.js';
 
 // The registry's path-component grammar: a project name must be one.
 const PROJECT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@-]*$/;
+/** bcrypt reads at most this many bytes of a password and silently ignores the rest. */
+export const MAX_PASSWORD_BYTES = 72;
 
 export function checkProjectName(name: string): string {
   if (name.length > 255 || !PROJECT.test(name)) {
@@ -20,5 +22,7 @@ export function checkUsername(name: string): string {
 
 export function checkPassword(password: string): void {
   if (password.length < 8) throw new InvalidRequestError('password must be at least 8 characters');
-  if (password.length > 72) throw new InvalidRequestError('password must be at most 72 bytes (bcrypt ignores the rest)');
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {
+    throw new InvalidRequestError(`password must be at most ${MAX_PASSWORD_BYTES} bytes in UTF-8 (bcrypt ignores the rest)`);
+  }
 }

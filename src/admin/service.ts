@@ -1,59 +1,33 @@
 import type { PasswordHasher } from '../auth/password-hasher.js';
-import type { Store } from '../backends/store.js';
-import type { MemberRecord, Principal, ProjectRecord, Role, UserRecord } from '../backends/types.js';
-import type { Secret } from '../secret.js';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors.js';
+import type { MemberRecord, Principal, ProjectRecord, Role, UserRecord } from '../domain/model.js';
+import type { Store } from '../domain/repositories.js';
+import type { Secret } from '../domain/secret.js';
 import { checkPassword, checkProjectName, checkUsername } from './names.js';
-
-export interface UserView {
-  username: string;
-  admin: boolean;
-  disabled: boolean;
-  source: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface ProjectView {
-  name: string;
-  public: boolean;
-  createdAt: string;
-}
-
-const userView = (u: UserRecord): UserView => ({
-  username: u.username,
-  admin: u.admin,
-  disabled: u.disabled,
-  source: u.source,
-  createdAt: u.createdAt.toISOString(),
-  updatedAt: u.updatedAt.toISOString(),
-});
-
-const projectView = (p: ProjectRecord): ProjectView => ({ name: p.name, public: p.public, createdAt: p.createdAt.toISOString() });
 
 /** What the admin API and CLI can change, with the rules that go with each change. */
 export class AdminService {
   constructor(private readonly store: Store, private readonly hasher: PasswordHasher) {}
 
-  async createUser(username: string, password: Secret, admin: boolean): Promise<UserView> {
+  async createUser(username: string, password: Secret, admin: boolean): Promise<UserRecord> {
     checkUsername(username);
     checkPassword(password.reveal());
     const passwordHash = await this.hasher.hash(password);
-    return userView(await this.store.users.create({ username, passwordHash, source: 'local', admin }));
+    return await this.store.users.create({ username, passwordHash, source: 'local', admin });
   }
 
-  async listUsers(): Promise<UserView[]> {
-    return (await this.store.users.list()).map(userView);
+  async listUsers(): Promise<UserRecord[]> {
+    return this.store.users.list();
   }
 
   /** A new password or disabling the account revokes every identity token the user holds. */
-  async updateUser(username: string, patch: { password?: Secret; admin?: boolean; disabled?: boolean }): Promise<UserView> {
+  async updateUser(username: string, patch: { password?: Secret; admin?: boolean; disabled?: boolean }): Promise<UserRecord> {
     if (patch.password) checkPassword(patch.password.reveal());
     if (patch.admin === false || patch.disabled === true) await this.keepOneAdmin(username);
     const passwordHash = patch.password ? await this.hasher.hash(patch.password) : undefined;
     const user = await this.store.users.update(username, { passwordHash, admin: patch.admin, disabled: patch.disabled });
     if (patch.password || patch.disabled === true) await this.store.refreshTokens.revokeForUser(user.id);
-    return userView(user);
+    return user;
   }
 
   /** Revokes every identity token of the user (e.g. a lost laptop); returns how many. */
@@ -78,16 +52,16 @@ export class AdminService {
     }
   }
 
-  async createProject(name: string, isPublic: boolean): Promise<ProjectView> {
-    return projectView(await this.store.projects.create(checkProjectName(name), isPublic));
+  async createProject(name: string, isPublic: boolean): Promise<ProjectRecord> {
+    return await this.store.projects.create(checkProjectName(name), isPublic);
   }
 
-  async listProjects(): Promise<ProjectView[]> {
-    return (await this.store.projects.list()).map(projectView);
+  async listProjects(): Promise<ProjectRecord[]> {
+    return this.store.projects.list();
   }
 
-  async setProjectPublic(name: string, isPublic: boolean): Promise<ProjectView> {
-    return projectView(await this.store.projects.setPublic(name, isPublic));
+  async setProjectPublic(name: string, isPublic: boolean): Promise<ProjectRecord> {
+    return await this.store.projects.setPublic(name, isPublic);
   }
 
   async deleteProject(name: string): Promise<void> {
@@ -106,9 +80,4 @@ export class AdminService {
   removeMember(project: string, principal: Principal): Promise<void> {
     return this.store.projects.removeMember(project, principal);
   }
-}
-
-/** `group:NAME` names a directory group; anything else is a username. */
-export function parsePrincipal(raw: string): Principal {
-  return raw.startsWith('group:') ? { kind: 'group', name: raw.slice('group:'.length) } : { kind: 'user', name: raw };
 }

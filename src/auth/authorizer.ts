@@ -1,11 +1,10 @@
-import type { ProjectsRepo } from '../backends/sql/projects.js';
-import type { ResourceScope } from '../token/scope.js';
-import type { Identity } from './identity.js';
+import type { Identity, ResourceScope } from '../domain/model.js';
+import type { ProjectsRepository } from '../domain/repositories.js';
 import { grant, projectOf } from './permissions.js';
 
 /** Loads what the permission model needs for the requested repositories, in one query. */
 export class Authorizer {
-  constructor(private readonly projects: ProjectsRepo) {}
+  constructor(private readonly projects: ProjectsRepository) {}
 
   async authorize(identity: Identity | null, requested: readonly ResourceScope[]): Promise<ResourceScope[]> {
     if (requested.length === 0) return [];

@@ -1,7 +1,7 @@
-import type { UserRecord } from '../backends/types.js';
-import { BackendUnavailableError } from '../errors.js';
-import type { Secret } from '../secret.js';
-import type { Authenticator, Identity } from './identity.js';
+import type { Authenticator } from '../domain/authn.js';
+import { BackendUnavailableError } from '../domain/errors.js';
+import type { Identity, UserRecord } from '../domain/model.js';
+import type { Secret } from '../domain/secret.js';
 import type { PasswordHasher } from './password-hasher.js';
 
 /**

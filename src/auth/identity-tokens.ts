@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { RefreshTokensRepo } from '../backends/sql/refresh-tokens.js';
-import { InvalidGrantError } from '../errors.js';
-import type { Secret } from '../secret.js';
+import { InvalidGrantError } from '../domain/errors.js';
+import type { Identity } from '../domain/model.js';
+import type { RefreshTokensRepository } from '../domain/repositories.js';
+import type { Secret } from '../domain/secret.js';
 import type { AuthChain } from './chain.js';
-import type { Identity } from './identity.js';
 
 const PREFIX = 'pcr_';
 
@@ -18,7 +18,7 @@ function hashOf(token: string): string {
  */
 export class IdentityTokens {
   constructor(
-    private readonly repo: RefreshTokensRepo,
+    private readonly repo: RefreshTokensRepository,
     private readonly chain: AuthChain,
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,

@@ -1,14 +1,14 @@
-import type { UsersRepo } from '../backends/sql/users.js';
-import type { UserRecord } from '../backends/types.js';
-import type { Secret } from '../secret.js';
-import type { AuthOutcome, Authenticator, Identity } from './identity.js';
+import type { AuthOutcome, Authenticator } from '../domain/authn.js';
+import type { Identity, UserRecord } from '../domain/model.js';
+import type { UsersRepository } from '../domain/repositories.js';
+import type { Secret } from '../domain/secret.js';
 import type { PasswordHasher } from './password-hasher.js';
 
 /** Users whose bcrypt hash is in the store. Directory users (no hash) are not its to judge. */
 export class LocalAuthenticator implements Authenticator {
   readonly name = 'local';
 
-  constructor(private readonly users: UsersRepo, private readonly hasher: PasswordHasher) {}
+  constructor(private readonly users: UsersRepository, private readonly hasher: PasswordHasher) {}
 
   async authenticate(username: string, password: Secret): Promise<AuthOutcome> {
     const user = await this.users.find(username);

@@ -1,6 +1,6 @@
 import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
-import type { Secret } from '../secret.js';
-import { VerifyCache } from './verify-cache.js';
+import type { Secret } from '../domain/secret.js';
+import { CredentialCache } from './credential-cache.js';
 
 export interface HasherOptions {
   cost: number;
@@ -12,16 +12,19 @@ export interface HasherOptions {
 
 export type PasswordCheck = 'cached' | 'valid' | 'invalid' | 'no-user';
 
-/** bcrypt on the libuv thread pool (off the event loop), memoised for successful checks. */
+/**
+ * bcrypt on the libuv thread pool (off the event loop), memoised for successful checks. The
+ * cache key includes the stored hash, so a password change on any replica invalidates it.
+ */
 export class PasswordHasher {
   readonly #cost: number;
-  readonly #cache: VerifyCache;
+  readonly #cache: CredentialCache<true>;
   readonly #onCheck: (result: PasswordCheck) => void;
   #dummy: Promise<string> | undefined;
 
   constructor(opts: HasherOptions) {
     this.#cost = opts.cost;
-    this.#cache = new VerifyCache(opts.cacheTtlSeconds * 1000, opts.cacheSize);
+    this.#cache = new CredentialCache({ ttlMs: opts.cacheTtlSeconds * 1000, maxEntries: opts.cacheSize });
     this.#onCheck = opts.onCheck ?? (() => undefined);
   }
 
@@ -40,12 +43,12 @@ export class PasswordHasher {
       return false;
     }
     const key = this.#cache.keyFor(storedHash, password.reveal());
-    if (this.#cache.has(key)) {
+    if (this.#cache.get(key)) {
       this.#onCheck('cached');
       return true;
     }
     const ok = await bcryptVerify(password.reveal(), storedHash).catch(() => false);
-    if (ok) this.#cache.add(key);
+    if (ok) this.#cache.set(key, true);
     this.#onCheck(ok ? 'valid' : 'invalid');
     return ok;
   }

@@ -1,5 +1,4 @@
-import type { ProjectAccess, Role } from '../backends/types.js';
-import type { ResourceScope } from '../token/scope.js';
+import { DEFAULT_PROJECT, type ProjectAccess, type ResourceScope, type Role } from '../domain/model.js';
 
 /** What the registry checks: GET/HEAD need pull, writes need push, DELETE needs delete. */
 export const REPOSITORY_ACTIONS = ['pull', 'push', 'delete'] as const;
@@ -12,8 +11,6 @@ const ROLE_ACTIONS: Record<Role, readonly RepositoryAction[]> = {
   guest: ['pull'],
   limitedGuest: ['pull'],
 };
-
-export const DEFAULT_PROJECT = 'library';
 
 /** A repository's project is its first path segment; a single-segment name lives in `library`. */
 export function projectOf(repository: string): string {

@@ -1,8 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../errors.js';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { ValueErrorType } from '@sinclair/typebox/errors';
+import { ConfigError } from '../domain/errors.js';
+import { resolveLdap } from './ldap.js';
 import { ConfigSchema, type Config } from './schema.js';
+import { closest } from './suggest.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -50,7 +54,39 @@ function keyOf(pointer: string): string {
   return pointer.replace(/^\//, '').split('/').join('.') || '(root)';
 }
 
-/** Applies defaults and validates; every error names the offending key. */
+/** Keys the schema does not know, anywhere in the tree, each with the nearest known key. */
+function unknownKeys(schema: TSchema, value: unknown, path: string[] = []): string[] {
+  if (schema.type !== 'object' || typeof value !== 'object' || value === null || Array.isArray(value)) return [];
+  const props = (schema.properties ?? {}) as Record<string, TSchema>;
+  const out: string[] = [];
+  for (const [key, child] of Object.entries(value)) {
+    const at = [...path, key].join('.');
+    const spec = props[key];
+    if (spec) {
+      out.push(...unknownKeys(spec, child, [...path, key]));
+      continue;
+    }
+    const near = closest(key, Object.keys(props));
+    out.push(`${at} is not a known option${near ? ` (did you mean ${[...path, near].join('.')}?)` : ''}`);
+  }
+  return out;
+}
+
+/** Every schema violation at once, one line per key: a user fixes a config in one round. */
+function schemaErrors(value: unknown): string[] {
+  const lines = unknownKeys(ConfigSchema, value);
+  const seen = new Set<string>();
+  for (const e of Value.Errors(ConfigSchema, value)) {
+    if (e.type === ValueErrorType.ObjectAdditionalProperties) continue;
+    const key = keyOf(e.path);
+    if (seen.has(key) || [...seen].some((k) => key.startsWith(`${k}.`))) continue;
+    seen.add(key);
+    lines.push(`${key} ${e.value === undefined ? 'is required' : `is invalid: ${e.message}`}`);
+  }
+  return lines;
+}
+
+/** Applies defaults and validates; every error names the offending key, all of them at once. */
 export function resolveConfig(raw: unknown, env: Env = {}): Config {
   const base = (raw ?? {}) as Record<string, unknown>;
   if (typeof base !== 'object' || Array.isArray(base)) throw new ConfigError('the configuration must be a YAML mapping');
@@ -61,28 +97,11 @@ export function resolveConfig(raw: unknown, env: Env = {}): Config {
     setPath(merged, spec.path, envValue(name, value, spec.kind));
   }
   const withDefaults = Value.Default(ConfigSchema, merged);
-  const first = Value.Errors(ConfigSchema, withDefaults).First();
-  if (first) {
-    const missing = first.value === undefined;
-    throw new ConfigError(`${keyOf(first.path)} ${missing ? 'is required' : `is invalid: ${first.message}`}`);
-  }
-  const config = withDefaults as Config;
-  checkCrossFields(config);
-  return config;
-}
-
-function checkCrossFields(config: Config): void {
-  if (config.auth.backends.includes('ldap') && !config.ldap) throw new ConfigError('ldap is required when auth.backends lists ldap');
-  const search = config.ldap?.search;
-  if (config.ldap && !config.ldap.bindDnTemplate && !search?.bindDn) {
-    throw new ConfigError('ldap.bindDnTemplate or ldap.search.bindDn (a service account to search with) is required');
-  }
-  if (search && (search.bindDn === undefined) !== (search.bindPassword === undefined)) {
-    throw new ConfigError('ldap.search.bindDn and ldap.search.bindPassword go together');
-  }
-  if (config.ldap?.groups.source === 'search' && !config.ldap.groups.baseDn) {
-    throw new ConfigError('ldap.groups.baseDn is required when ldap.groups.source is search');
-  }
+  const errors = schemaErrors(withDefaults);
+  if (errors.length > 0) throw new ConfigError(errors.join('\n'));
+  const { ldap, ...rest } = withDefaults as Static<typeof ConfigSchema>;
+  if (rest.auth.backends.includes('ldap') && !ldap) throw new ConfigError('ldap is required when auth.backends lists ldap');
+  return ldap ? { ...rest, ldap: resolveLdap(ldap) } : rest;
 }
 
 /** Reads the YAML file (if any), applies environment overrides, validates. */

@@ -1,38 +1,6 @@
-import { Type, type Static, type TProperties, type ObjectOptions } from '@sinclair/typebox';
-
-/** Objects refuse unknown keys so a misspelt option is an error, not a silent default. */
-const Obj = <T extends TProperties>(props: T, opts: ObjectOptions = {}) => Type.Object(props, { additionalProperties: false, ...opts });
-
-/** See docs/ldap.md for what each option does and examples for OpenLDAP and Active Directory. */
-const LdapSchema = Obj({
-  urls: Type.Array(Type.String({ pattern: '^ldaps?://' }), { minItems: 1, description: 'tried in order; the next on connection failure' }),
-  startTls: Type.Boolean({ default: false, description: 'upgrade ldap:// connections with StartTLS' }),
-  caFile: Type.Optional(Type.String({ description: 'PEM CA bundle for ldaps:// and StartTLS; default: the system CAs' })),
-  tlsVerify: Type.Boolean({ default: true }),
-  connectTimeoutMs: Type.Integer({ minimum: 100, default: 2000 }),
-  timeoutMs: Type.Integer({ minimum: 100, default: 3000, description: 'per LDAP operation' }),
-  requestTimeoutMs: Type.Integer({ minimum: 100, default: 8000, description: 'all directory work of one login' }),
-  bindDnTemplate: Type.Optional(Type.String({ description: 'direct bind, e.g. uid={username},ou=people,dc=example,dc=org' })),
-  search: Type.Optional(Obj({
-    bindDn: Type.Optional(Type.String({ description: 'service account; without it searches run as the user after the bind' })),
-    bindPassword: Type.Optional(Type.String()),
-    baseDn: Type.String(),
-    filter: Type.String({ default: '(&(objectClass=inetOrgPerson)(uid={username}))' }),
-  })),
-  usernameAttribute: Type.String({ default: 'uid' }),
-  groups: Obj({
-    source: Type.Union([Type.Literal('memberOf'), Type.Literal('search'), Type.Literal('none')], { default: 'memberOf' }),
-    baseDn: Type.Optional(Type.String()),
-    filter: Type.String({ default: '(|(member={dn})(uniqueMember={dn})(memberUid={username}))' }),
-    nestedFilter: Type.String({ default: '(|(member={dn})(uniqueMember={dn}))' }),
-    nameAttribute: Type.String({ default: 'cn' }),
-    nestedDepth: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
-  }, { default: {} }),
-  adminGroups: Type.Array(Type.String(), { default: [] }),
-  poolSize: Type.Integer({ minimum: 1, maximum: 32, default: 4 }),
-  cacheTtlSeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 60 }),
-  cacheSize: Type.Integer({ minimum: 0, default: 10_000 }),
-});
+import { Type, type Static } from '@sinclair/typebox';
+import { Obj } from './strict-object.js';
+import { LdapSchema, type LdapSettings } from './ldap.js';
 
 export const ConfigSchema = Obj({
   listen: Type.String({ default: '0.0.0.0:5001', pattern: '^(\\[[0-9a-fA-F:]+\\]|[^:]*):\\d{1,5}$' }),
@@ -79,5 +47,5 @@ export const ConfigSchema = Obj({
   }, { default: {} }),
 });
 
-export type Config = Static<typeof ConfigSchema>;
-export type LdapConfig = Static<typeof LdapSchema>;
+/** The resolved configuration: the schema's type, with `ldap` turned into one of its modes. */
+export type Config = Omit<Static<typeof ConfigSchema>, 'ldap'> & { ldap?: LdapSettings };

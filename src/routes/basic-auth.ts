@@ -1,5 +1,5 @@
-import { InvalidRequestError } from '../errors.js';
-import { Secret } from '../secret.js';
+import { InvalidRequestError } from '../domain/errors.js';
+import { Secret } from '../domain/secret.js';
 
 const MAX_HEADER = 8192;
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;

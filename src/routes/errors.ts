@@ -1,11 +1,27 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BackendUnavailableError, isPortcullisError, type ErrorCode } from '../errors.js';
+import { BackendUnavailableError, isPortcullisError, type ErrorCode } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
 
 /** The registry's error body: `{"errors":[{"code","message"}]}`. */
 export function errorBody(code: string, message: string): { errors: { code: string; message: string }[] } {
   return { errors: [{ code, message }] };
 }
+
+/** The one place an error code becomes an HTTP status. */
+export const STATUS: Record<ErrorCode, number> = {
+  UNAUTHORIZED: 401,
+  DENIED: 403,
+  INVALID_REQUEST: 400,
+  INVALID_SCOPE: 400,
+  UNSUPPORTED_GRANT_TYPE: 400,
+  INVALID_GRANT: 401,
+  UNKNOWN_SERVICE: 400,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  BACKEND_UNAVAILABLE: 503,
+  CONFIG_INVALID: 500,
+  INTERNAL: 500,
+};
 
 export const BASIC_CHALLENGE = 'Basic realm="Portcullis", charset="UTF-8"';
 
@@ -43,9 +59,10 @@ export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof BackendUnavailableError) metrics?.backendUnavailable.inc({ backend: err.backend });
     if (isPortcullisError(err)) {
-      if (err.status >= 500) request.log.warn({ code: err.code, cause: (err.cause as Error | undefined)?.message }, err.message);
-      const message = err.code === 'BACKEND_UNAVAILABLE' ? 'a backend is unavailable; try again shortly' : err.status >= 500 ? 'internal error' : err.message;
-      return send(request, reply, err.status, err.code, message);
+      const status = STATUS[err.code];
+      if (status >= 500) request.log.warn({ code: err.code, cause: (err.cause as Error | undefined)?.message }, err.message);
+      const message = err.code === 'BACKEND_UNAVAILABLE' ? 'a backend is unavailable; try again shortly' : status >= 500 ? 'internal error' : err.message;
+      return send(request, reply, status, err.code, message);
     }
     if (err.validation) return send(request, reply, 400, 'INVALID_REQUEST', err.message);
     const status = err.statusCode ?? 500;

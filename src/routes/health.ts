@@ -9,6 +9,6 @@ export default async function healthRoutes(app: FastifyInstance): Promise<void> 
   app.get('/healthz', { logLevel: 'warn', schema: { response: { 200: Live } } }, async () => ({ status: 'ok' as const }));
   app.get('/readyz', { logLevel: 'warn', schema: { response: { 200: Ready } } }, async () => {
     await app.services.store.ping();
-    return { status: 'ready' as const, database: app.services.store.db.kind };
+    return { status: 'ready' as const, database: app.services.store.kind };
   });
 }

@@ -1,6 +1,6 @@
-import { InvalidRequestError } from '../errors.js';
-import { Secret } from '../secret.js';
-import type { Credentials, TokenRequest } from '../token/issuer.js';
+import { InvalidRequestError } from '../domain/errors.js';
+import { Secret } from '../domain/secret.js';
+import type { Credentials, TokenRequest } from '../realm/realm.js';
 import { parseScopes, type ScopeLimits } from '../token/scope.js';
 import { parseBasicAuth } from './basic-auth.js';
 

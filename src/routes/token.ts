@@ -1,7 +1,8 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TokenRequest } from '../realm/realm.js';
 import { formatScope } from '../token/scope.js';
-import type { TokenGrant, TokenRequest } from '../token/issuer.js';
 import { fromForm, fromQuery } from './token-request.js';
 
 const ParamValue = Type.Union([Type.String(), Type.Array(Type.String())]);
@@ -25,8 +26,10 @@ function rfc3339(date: Date): string {
 }
 
 /** The realm endpoint: GET with Basic auth (docker-registry flavour) and POST (OAuth2 form). */
-export default async function tokenRoutes(app: FastifyInstance): Promise<void> {
-  const { config, issuer, metrics } = app.services;
+export default async function tokenRoutes(base: FastifyInstance): Promise<void> {
+  const app = base.withTypeProvider<TypeBoxTypeProvider>();
+  const { config, realm } = app.services;
+  const { metrics } = app;
   const limits = config.limits;
 
   // Labels stay a small fixed set whatever a client sends.
@@ -42,7 +45,7 @@ export default async function tokenRoutes(app: FastifyInstance): Promise<void> {
   });
 
   const respond = async (request: FastifyRequest, req: TokenRequest) => {
-    const grant: TokenGrant = await issuer.issue(req);
+    const grant = await realm.issue(req);
     request.log.info({
       sub: grant.subject,
       via: req.credentials.kind,
@@ -62,13 +65,12 @@ export default async function tokenRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/token', { schema: { querystring: Params, response: responses } }, async (request, reply) => {
     reply.header('Cache-Control', 'no-store');
-    const query = request.query as Record<string, string | string[]>;
-    return respond(request, fromQuery(query, request.headers.authorization, config.token.service, limits));
+    return respond(request, fromQuery(request.query, request.headers.authorization, config.token.service, limits));
   });
 
   app.post('/token', { schema: { body: Params, response: responses }, config: { oauth: true } }, async (request, reply) => {
     reply.header('Cache-Control', 'no-store');
-    const form = (request.body ?? {}) as Record<string, string | string[]>;
-    return respond(request, fromForm(form, config.token.service, limits));
+    // An empty POST has no body at all; it still gets the form's "grant_type is required".
+    return respond(request, fromForm(request.body ?? {}, config.token.service, limits));
   });
 }

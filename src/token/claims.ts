@@ -1,4 +1,4 @@
-import type { ResourceScope } from './scope.js';
+import type { ResourceScope } from '../domain/model.js';
 
 export interface ClaimsInput {
   issuer: string;

@@ -1,11 +1,5 @@
-import { InvalidRequestError } from '../errors.js';
-
-/** One requested or granted resource: `type:name:actions`, the class already dropped from the type. */
-export interface ResourceScope {
-  type: string;
-  name: string;
-  actions: string[];
-}
+import { InvalidRequestError } from '../domain/errors.js';
+import type { ResourceScope } from '../domain/model.js';
 
 export interface ScopeLimits {
   maxScopes: number;

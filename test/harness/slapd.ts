@@ -1,12 +1,14 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Authenticator } from '../../src/auth/identity.js';
-import { LdapAuthenticator } from '../../src/backends/ldap/authenticator.js';
-import type { UsersRepo } from '../../src/backends/sql/users.js';
-import type { UserRecord } from '../../src/backends/types.js';
+import type { Authenticator } from '../../src/domain/authn.js';
+import { LdapAuthenticator } from '../../src/auth/ldap.js';
+import { openDirectory } from '../../src/backends/ldap/index.js';
+import type { ClientFactory } from '../../src/backends/ldap/connection.js';
+import type { UsersRepository } from '../../src/domain/repositories.js';
+import type { UserRecord } from '../../src/domain/model.js';
 import { resolveConfig } from '../../src/config/load.js';
-import type { LdapConfig } from '../../src/config/schema.js';
-import type { Secret } from '../../src/secret.js';
+import type { LdapSettings } from '../../src/config/ldap.js';
+import type { Secret } from '../../src/domain/secret.js';
 import { LDAP_BASE_DN, LDAP_PEOPLE_DN, LDAP_ROOT, LDAP_SERVICE, LDIF_FILES } from '../fixtures/ldap/index.js';
 import { freePort, waitForPort } from './ports.js';
 import { requireBinary, runOk, startDaemon, tempDir, type Daemon } from './proc.js';
@@ -152,12 +154,21 @@ export async function startSlapd(): Promise<Slapd> {
   };
 }
 
+/** The `ldap` section as the config file would hold it. */
+export type LdapSection = Record<string, unknown>;
+
 /** Defaults applied and validated, as the app would see the `ldap` section. */
-const resolveLdap = (raw: Record<string, unknown>): LdapConfig => resolveConfig({ auth: { backends: ['ldap'] }, ldap: raw }).ldap as LdapConfig;
+export const resolveLdap = (raw: LdapSection): LdapSettings => resolveConfig({ auth: { backends: ['ldap'] }, ldap: raw }).ldap as LdapSettings;
+
+/** A real LdapAuthenticator on a real directory client, as the composition root builds it. */
+export function ldapAuthenticator(raw: LdapSection, users: UsersRepository, createClient?: ClientFactory): LdapAuthenticator {
+  const settings = resolveLdap(raw);
+  return new LdapAuthenticator(openDirectory(settings, createClient ? { createClient } : {}), users, settings);
+}
 
 /** Portcullis's `ldap` config for search-then-bind against this slapd; extra keys replace top-level ones. */
-export function searchModeConfig(slapd: Slapd, extra: Record<string, unknown> = {}): LdapConfig {
-  return resolveLdap({
+export function searchModeConfig(slapd: Slapd, extra: Record<string, unknown> = {}): LdapSection {
+  return ({
     urls: [slapd.url],
     search: { bindDn: LDAP_SERVICE.dn, bindPassword: LDAP_SERVICE.password, baseDn: LDAP_PEOPLE_DN },
     ...extra,
@@ -165,8 +176,8 @@ export function searchModeConfig(slapd: Slapd, extra: Record<string, unknown> = 
 }
 
 /** The same for a direct bind with a DN template (no service account). */
-export function bindModeConfig(slapd: Slapd, extra: Record<string, unknown> = {}): LdapConfig {
-  return resolveLdap({ urls: [slapd.url], bindDnTemplate: `uid={username},${LDAP_PEOPLE_DN}`, ...extra });
+export function bindModeConfig(slapd: Slapd, extra: Record<string, unknown> = {}): LdapSection {
+  return { urls: [slapd.url], bindDnTemplate: `uid={username},${LDAP_PEOPLE_DN}`, ...extra };
 }
 
 /**
@@ -178,9 +189,9 @@ export class LdapSwitch implements Authenticator {
   readonly name = 'ldap';
   #current: LdapAuthenticator | undefined;
 
-  async use(config: LdapConfig, users: UsersRepo): Promise<void> {
+  async use(raw: LdapSection, users: UsersRepository): Promise<void> {
     await this.close();
-    this.#current = new LdapAuthenticator(config, { users });
+    this.#current = ldapAuthenticator(raw, users);
   }
 
   authenticate(username: string, password: Secret) {

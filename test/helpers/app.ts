@@ -4,6 +4,8 @@ import { inject } from 'vitest';
 import { buildApp, type AppOptions } from '../../src/app.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import type { SqlStore } from '../../src/backends/store.js';
+import type { Queryable } from '../../src/backends/sql/client.js';
 import { tempDir } from '../harness/proc.js';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
@@ -11,7 +13,10 @@ export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
 /** A config for tests: shared keys, cheap bcrypt, an admin with a known password. */
-export function testConfig(overrides: DeepPartial<Config> & Record<string, unknown> = {}, dataDir = '/nonexistent'): Config {
+/** What a test may override: the file's keys (`ldap` as written, not resolved). */
+export type ConfigOverrides = DeepPartial<Omit<Config, 'ldap'>> & { ldap?: Record<string, unknown> } & Record<string, unknown>;
+
+export function testConfig(overrides: ConfigOverrides = {}, dataDir = '/nonexistent'): Config {
   const o = overrides as Record<string, Record<string, unknown> | undefined>;
   return resolveConfig({
     ...overrides,
@@ -56,6 +61,11 @@ export async function buildTestApp(overrides: Parameters<typeof testConfig>[0] =
     },
   };
   return t;
+}
+
+/** The app's database, for tests that look at or change rows directly. */
+export function sqlOf(t: TestApp): Queryable {
+  return (t.app.services.store as SqlStore).db;
 }
 
 export function basic(username: string, password: string): string {

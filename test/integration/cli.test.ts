@@ -3,7 +3,7 @@ import { copyFile, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/pro
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { Secret } from '../../src/secret.js';
+import { Secret } from '../../src/domain/secret.js';
 import { libtrustKeyId } from '../../src/token/keys/kid.js';
 import { basic, buildTestApp, ADMIN, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet } from '../helpers/realm.js';

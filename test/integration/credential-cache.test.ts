@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Secret } from '../../src/secret.js';
+import { Secret } from '../../src/domain/secret.js';
 import { ADMIN, basic, buildTestApp, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet } from '../helpers/realm.js';
 

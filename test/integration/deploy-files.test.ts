@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { serviceAccountOf } from '../../src/config/ldap.js';
 import { loadConfig, resolveConfig } from '../../src/config/load.js';
 import { requireBinary, run } from '../harness/proc.js';
 
@@ -21,14 +22,14 @@ describe('shipped configuration', () => {
     const block = text.slice(text.indexOf('# auth:\n#   backends: [local, ldap]')).split('\n')
       .filter((l) => l.startsWith('#') && !l.startsWith('#   bindDnTemplate')).map((l) => l.slice(2)).join('\n');
     const config = resolveConfig(parse(block));
-    expect(config.ldap?.search?.bindDn).toBe('cn=portcullis,ou=services,dc=example,dc=org');
-    expect(config.ldap?.groups.nestedDepth).toBe(0);
+    expect(config.ldap?.mode).toMatchObject({ kind: 'search', account: { dn: 'cn=portcullis,ou=services,dc=example,dc=org' } });
+    expect(config.ldap?.groups).toEqual({ source: 'memberOf', nestedDepth: 0 });
   });
 
   it('deploy/portcullis.yaml, the compose setup, is a valid config', async () => {
     const config = await loadConfig('deploy/portcullis.yaml', { PORTCULLIS_LDAP_BIND_PASSWORD: 'from-compose' });
     expect(config.auth.backends).toEqual(['local', 'ldap']);
-    expect(config.ldap?.search?.bindPassword).toBe('from-compose');
+    expect(serviceAccountOf(config.ldap!.mode)?.password).toBe('from-compose');
   });
 
   it('the compose registry trusts the certificate Portcullis writes', async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
-import { Secret } from '../../src/secret.js';
-import { ADMIN, basic, type TestApp } from '../helpers/app.js';
+import { Secret } from '../../src/domain/secret.js';
+import { ADMIN, basic, sqlOf, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet, realmPost } from '../helpers/realm.js';
 import { buildStoreApp, STORES, usePostgres } from '../helpers/stores.js';
 
@@ -61,7 +61,7 @@ describe.each(STORES)('identity tokens on the %s store', (kind) => {
 
   it('is stored only as a hash', async () => {
     const token = await login('alice');
-    const rows = await t.app.services.store.db.query<Record<string, unknown>>('SELECT * FROM refresh_tokens');
+    const rows = await sqlOf(t).query<Record<string, unknown>>('SELECT * FROM refresh_tokens');
     expect(rows.length).toBeGreaterThan(0);
     expect(JSON.stringify(rows)).not.toContain(token);
     expect(JSON.stringify(rows)).not.toContain(token.slice(4));
@@ -97,7 +97,7 @@ describe.each(STORES)('identity tokens on the %s store', (kind) => {
   it('expired ones are refused and swept from the store', async () => {
     await newUser('hank');
     const token = await login('hank');
-    await t.app.services.store.db.query("UPDATE refresh_tokens SET expires_at = now() - interval '1 minute' WHERE user_id = (SELECT id FROM users WHERE username = 'hank')");
+    await sqlOf(t).query("UPDATE refresh_tokens SET expires_at = now() - interval '1 minute' WHERE user_id = (SELECT id FROM users WHERE username = 'hank')");
     expect(errorCode(await refresh(token), 401)).toBe('INVALID_GRANT');
     expect(await t.app.services.store.refreshTokens.deleteExpired(new Date())).toBe(1);
   });

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Authenticator } from '../../src/auth/identity.js';
-import { LdapAuthenticator } from '../../src/backends/ldap/authenticator.js';
-import { Secret } from '../../src/secret.js';
+import type { Authenticator } from '../../src/domain/authn.js';
+import { Secret } from '../../src/domain/secret.js';
 import { LDAP_USERS } from '../fixtures/ldap/index.js';
 import { ADMIN, basic, buildTestApp, decodeJwt, type TestApp } from '../helpers/app.js';
-import { bindModeConfig, searchModeConfig, startSlapd, type Slapd } from '../harness/slapd.js';
+import { bindModeConfig, ldapAuthenticator, searchModeConfig, startSlapd, type Slapd } from '../harness/slapd.js';
 
 const { alice, bob } = LDAP_USERS;
 
@@ -105,7 +104,7 @@ describe('LDAP first in the chain', () => {
 
   it('refuses an empty password itself, before any connection', async () => {
     let connections = 0;
-    const ldap = new LdapAuthenticator(t.config.ldap!, { users: t.app.services.store.users, createClient: () => { connections += 1; throw new Error('no'); } });
+    const ldap = ldapAuthenticator(searchModeConfig(slapd), t.app.services.store.users, () => { connections += 1; throw new Error('no'); });
     expect(await ldap.authenticate('alice', new Secret(''))).toEqual({ kind: 'denied' });
     expect(connections).toBe(0);
     await ldap.close();

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LdapAuthenticator } from '../../src/backends/ldap/authenticator.js';
 import { LDAP_USERS } from '../fixtures/ldap/index.js';
 import { ADMIN, basic, buildTestApp, type TestApp } from '../helpers/app.js';
-import { LdapSwitch, searchModeConfig, startSlapd, type Slapd } from '../harness/slapd.js';
+import { LdapSwitch, ldapAuthenticator, searchModeConfig, startSlapd, type Slapd } from '../harness/slapd.js';
 
 const { alice } = LDAP_USERS;
 
@@ -45,6 +44,6 @@ describe('LDAP over TLS', () => {
 
   it('fails at start when the CA file cannot be read, naming the option', () => {
     const users = t.app.services.store.users;
-    expect(() => new LdapAuthenticator(ldapConfig({ caFile: '/nonexistent/ca.pem' }), { users })).toThrow(/ldap\.caFile/);
+    expect(() => ldapAuthenticator(ldapConfig({ caFile: '/nonexistent/ca.pem' }), users)).toThrow(/ldap\.caFile/);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loggerOptions } from '../../src/log.js';
-import { Secret } from '../../src/secret.js';
+import { loggerOptions } from '../../src/routes/logging.js';
+import { Secret } from '../../src/domain/secret.js';
 import { ADMIN, basic, buildTestApp, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet, realmPost } from '../helpers/realm.js';
 

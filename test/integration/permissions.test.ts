@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Role } from '../../src/backends/types.js';
-import { Secret } from '../../src/secret.js';
+import type { Role } from '../../src/domain/model.js';
+import { Secret } from '../../src/domain/secret.js';
 import { ADMIN, basic, type TestApp } from '../helpers/app.js';
 import { granted, realmGet } from '../helpers/realm.js';
 import { buildStoreApp, STORES, usePostgres } from '../helpers/stores.js';

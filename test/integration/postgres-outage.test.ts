@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { ADVISORY_LOCKS } from '../../src/backends/sql/locks.js';
 import { MIGRATIONS } from '../../src/backends/sql/migrations.js';
 import { pollUntil } from '../harness/proc.js';
 import { ADMIN, basic, testConfig, type TestApp } from '../helpers/app.js';
@@ -9,8 +10,6 @@ import { errorCode, granted, realmGet, realmPost } from '../helpers/realm.js';
 import { buildStoreApp, usePostgres } from '../helpers/stores.js';
 
 const postgres = usePostgres();
-// The key src/backends/sql/migrations.ts serialises migrations with.
-const MIGRATION_LOCK = 0x706f7274;
 
 describe('PostgreSQL going away and coming back', () => {
   let t: TestApp;
@@ -86,7 +85,7 @@ describe('replicas starting together on an empty database', () => {
     holder.on('error', () => undefined);
     await holder.connect();
     // Another replica mid-migration: it holds the lock the starting app must wait for.
-    await holder.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await holder.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.migrations]);
     const starting = buildApp(testConfig({ database: { url } }, '/nonexistent'), { logger: false });
     await pollUntil(async () => {
       const res = await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");

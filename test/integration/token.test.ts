@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Secret } from '../../src/secret.js';
+import { Secret } from '../../src/domain/secret.js';
 import { basic, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet, realmPost } from '../helpers/realm.js';
 import { buildStoreApp, STORES, usePostgres } from '../helpers/stores.js';

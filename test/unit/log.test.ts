@@ -2,8 +2,8 @@ import Fastify from 'fastify';
 import formbody from '@fastify/formbody';
 import { pino, type LoggerOptions } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loggerOptions, redactUrl } from '../../src/log.js';
-import { Secret } from '../../src/secret.js';
+import { loggerOptions, redactUrl } from '../../src/routes/logging.js';
+import { Secret } from '../../src/domain/secret.js';
 
 const SECRET = 'hunter2-s3cret';
 const BASIC = `Basic ${Buffer.from(`alice:${SECRET}`).toString('base64')}`;

@@ -1,6 +1,6 @@
 import { format, inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { Secret } from '../../src/secret.js';
+import { Secret } from '../../src/domain/secret.js';
 
 const VALUE = 'hunter2-s3cret';
 

@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { BusyError, Client, ResultCodeError, UnavailableError, type ClientOptions, type Entry, type SearchOptions } from 'ldapts';
-import { BackendUnavailableError } from '../../errors.js';
+import { BackendUnavailableError } from '../../domain/errors.js';
 
 export type ClientFactory = (options: ClientOptions) => Client;
 

@@ -2,21 +2,15 @@ import {
   ConstraintViolationError, InappropriateAuthError, InsufficientAccessError, InvalidCredentialsError,
   InvalidDNSyntaxError, NoSuchObjectError, UnwillingToPerformError, type Entry,
 } from 'ldapts';
-import type { LdapConfig } from '../../config/schema.js';
-import { ConfigError, PortcullisError } from '../../errors.js';
-import type { Logger } from '../../logger.js';
+import type { Directory, DirectoryLogin, DirectoryUser } from '../../domain/authn.js';
+import { PortcullisError } from '../../domain/errors.js';
+import type { Logger } from '../../domain/logger.js';
+import type { Secret } from '../../domain/secret.js';
+import { serviceAccountOf, type LdapSettings, type UserSearch } from '../../config/ldap.js';
+import { escapeDnValue, escapeFilterValue, fillTemplate } from '../../config/ldap-templates.js';
 import { attrValues, closeQuietly, openBound, searcher, unavailable, type ConnectSettings, type Search } from './connection.js';
-import { checkFilter, escapeDnValue, escapeFilterValue, fillTemplate } from './escape.js';
 import { groupsOf, type UserEntry } from './groups.js';
 import { ServicePool } from './pool.js';
-
-/** Who the directory vouched for: the name as the directory spells it, and group names. */
-export interface DirectoryUser {
-  username: string;
-  groups: string[];
-}
-
-export type LoginResult = { kind: 'ok'; user: DirectoryUser } | { kind: 'denied' } | { kind: 'unknown' };
 
 // A user's bind refused for reasons of the account itself: wrong password, no such entry,
 // locked or disabled (servers differ in which code they use). Anything else (TLS required,
@@ -26,27 +20,22 @@ const REFUSALS = [InvalidCredentialsError, InappropriateAuthError, UnwillingToPe
 const isRefusal = (err: unknown) => REFUSALS.some((cls) => err instanceof cls);
 
 /**
- * The two modes: search-then-bind (a service account finds the user's DN) and direct bind with
- * a DN template. With a template and a service account, the bind uses the template and the
- * service account reads the entry; without one, the user's own connection reads it.
+ * The directory over LDAP, in the mode the settings name (see LdapMode): search-then-bind with a
+ * service account, or a direct bind to a templated DN followed by a read of the user's entry.
  */
-export class Directory {
+export class LdapDirectory implements Directory {
   readonly #pool: ServicePool | undefined;
 
-  constructor(private readonly c: LdapConfig, private readonly connect: ConnectSettings, private readonly log?: Logger) {
-    const sample = { username: 'sample', dn: 'cn=sample' };
-    if (c.search) checkFilter('ldap.search.filter', c.search.filter, { username: sample.username });
-    if (c.groups.source === 'search') checkFilter('ldap.groups.filter', c.groups.filter, sample);
-    if (c.groups.source === 'search' && c.groups.nestedDepth > 0) checkFilter('ldap.groups.nestedFilter', c.groups.nestedFilter, { dn: sample.dn });
-    if (c.bindDnTemplate) fillTemplate(c.bindDnTemplate, { username: sample.username }, escapeDnValue);
-    if (c.search?.bindDn) this.#pool = new ServicePool(connect, c.search.bindDn, c.search.bindPassword ?? '', c.poolSize);
-    if (c.bindDnTemplate && !this.#pool && !c.search && !c.bindDnTemplate.includes('=') && c.groups.source !== 'none') {
-      throw new ConfigError('ldap.search (baseDn, filter) is required to read groups when ldap.bindDnTemplate is not a DN');
-    }
+  constructor(private readonly s: LdapSettings, private readonly connect: ConnectSettings, private readonly log?: Logger) {
+    const account = serviceAccountOf(s.mode);
+    if (account) this.#pool = new ServicePool(connect, account.dn, account.password, s.poolSize);
   }
 
-  login(username: string, password: string): Promise<LoginResult> {
-    return guard(() => (this.c.bindDnTemplate ? this.#bindFirst(username, password) : this.#searchFirst(username, password)));
+  login(username: string, password: Secret): Promise<DirectoryLogin> {
+    const mode = this.s.mode;
+    return guard(() => (mode.kind === 'bind'
+      ? this.#bindFirst(mode.dnTemplate, username, password.reveal())
+      : this.#searchFirst(mode.search, username, password.reveal())));
   }
 
   /**
@@ -55,10 +44,11 @@ export class Directory {
    */
   lookUp(username: string): Promise<DirectoryUser | null> {
     const pool = this.#pool;
-    if (!pool) return Promise.resolve({ username, groups: [] });
-    return guard(() => pool.use(async (search) => {
-      const entry = await this.#find(search, username);
-      return entry ? { username: entry.username, groups: await groupsOf(search, entry, this.c.groups) } : null;
+    const search = this.#userSearch();
+    if (!pool || !search) return Promise.resolve({ username, groups: [] });
+    return guard(() => pool.use(async (run) => {
+      const entry = await this.#find(run, search, username);
+      return entry ? { username: entry.username, groups: await groupsOf(run, entry, this.s.groups) } : null;
     }));
   }
 
@@ -66,23 +56,29 @@ export class Directory {
     return this.#pool?.close() ?? Promise.resolve();
   }
 
-  async #searchFirst(username: string, password: string): Promise<LoginResult> {
+  #userSearch(): UserSearch | undefined {
+    const mode = this.s.mode;
+    return mode.kind === 'search' ? mode.search : mode.entry.kind === 'search' ? mode.entry.search : undefined;
+  }
+
+  async #searchFirst(search: UserSearch, username: string, password: string): Promise<DirectoryLogin> {
     const pool = this.#pool as ServicePool;
-    const entry = await pool.use((search) => this.#find(search, username));
+    const entry = await pool.use((run) => this.#find(run, search, username));
     if (!entry) return { kind: 'unknown' };
     if (!(await this.#bind(entry.dn, password, async () => true))) return { kind: 'denied' };
-    const groups = await pool.use((search) => groupsOf(search, entry, this.c.groups));
+    const groups = await pool.use((run) => groupsOf(run, entry, this.s.groups));
     return { kind: 'ok', user: { username: entry.username, groups } };
   }
 
-  async #bindFirst(username: string, password: string): Promise<LoginResult> {
-    const dn = fillTemplate(this.c.bindDnTemplate as string, { username }, escapeDnValue);
-    const read = async (search: Search): Promise<DirectoryUser | null> => {
-      const entry = this.c.search ? await this.#find(search, username) : await this.#readDn(search, dn, username);
-      return entry && { username: entry.username, groups: await groupsOf(search, entry, this.c.groups) };
+  async #bindFirst(template: string, username: string, password: string): Promise<DirectoryLogin> {
+    const dn = fillTemplate(template, { username }, escapeDnValue);
+    const search = this.#userSearch();
+    const read = async (run: Search): Promise<DirectoryUser | null> => {
+      const entry = search ? await this.#find(run, search, username) : await this.#readDn(run, dn, username);
+      return entry && { username: entry.username, groups: await groupsOf(run, entry, this.s.groups) };
     };
     const pool = this.#pool;
-    const user = await this.#bind(dn, password, async (search) => (pool ? true : read(search)));
+    const user = await this.#bind(dn, password, async (run) => (pool ? true : read(run)));
     if (user === false) return { kind: 'denied' };
     const found = user === true ? await (pool as ServicePool).use(read) : user;
     // Bound, yet outside what the search filter admits: refused like a wrong password.
@@ -90,7 +86,7 @@ export class Directory {
   }
 
   /** Binds as the user on a connection of its own, runs fn on it, closes it; false when refused. */
-  async #bind<T>(dn: string, password: string, fn: (search: Search) => Promise<T>): Promise<T | false> {
+  async #bind<T>(dn: string, password: string, fn: (run: Search) => Promise<T>): Promise<T | false> {
     // An empty password makes a simple bind unauthenticated, which servers answer with success.
     if (password === '') return false;
     let client;
@@ -107,26 +103,25 @@ export class Directory {
     }
   }
 
-  async #find(search: Search, username: string): Promise<UserEntry | null> {
-    const { baseDn, filter } = this.c.search as NonNullable<LdapConfig['search']>;
-    const entries = await search(baseDn, {
+  async #find(run: Search, search: UserSearch, username: string): Promise<UserEntry | null> {
+    const entries = await run(search.baseDn, {
       scope: 'sub',
-      filter: fillTemplate(filter, { username }, escapeFilterValue),
-      attributes: [this.c.usernameAttribute, 'memberOf'],
+      filter: fillTemplate(search.filter, { username }, escapeFilterValue),
+      attributes: [this.s.usernameAttribute, 'memberOf'],
       sizeLimit: 2,
     });
     if (entries.length > 1) this.log?.warn({ username }, 'LDAP user search matched more than one entry; treating the user as unknown');
     return entries.length === 1 ? this.#toUser(entries[0] as Entry, username) : null;
   }
 
-  async #readDn(search: Search, dn: string, username: string): Promise<UserEntry | null> {
-    if (this.c.groups.source === 'none' && !dn.includes('=')) return { dn, username, memberOf: [] };
-    const [entry] = await search(dn, { scope: 'base', attributes: [this.c.usernameAttribute, 'memberOf'] });
+  async #readDn(run: Search, dn: string, username: string): Promise<UserEntry | null> {
+    if (this.s.mode.kind === 'bind' && this.s.mode.entry.kind === 'none') return { dn, username, memberOf: [] };
+    const [entry] = await run(dn, { scope: 'base', attributes: [this.s.usernameAttribute, 'memberOf'] });
     return entry ? this.#toUser(entry, username) : null;
   }
 
   #toUser(entry: Entry, given: string): UserEntry {
-    const names = attrValues(entry, this.c.usernameAttribute);
+    const names = attrValues(entry, this.s.usernameAttribute);
     const username = names.find((n) => n.toLowerCase() === given.toLowerCase()) ?? names[0] ?? given;
     return { dn: entry.dn, username, memberOf: attrValues(entry, 'memberOf') };
   }

@@ -1,9 +1,8 @@
 import type { Entry } from 'ldapts';
-import type { LdapConfig } from '../../config/schema.js';
+import type { GroupSettings } from '../../config/ldap.js';
+import { escapeFilterValue, fillTemplate } from '../../config/ldap-templates.js';
 import { attrValues, isDirectoryAnswer, type Search } from './connection.js';
-import { escapeFilterValue, fillTemplate, firstRdnValue } from './escape.js';
-
-export type GroupSettings = LdapConfig['groups'];
+import { firstRdnValue } from './dn.js';
 
 /** What the directory says about a user once found: where they are and what memberOf lists. */
 export interface UserEntry {
@@ -55,12 +54,14 @@ async function parentsByMemberOf(search: Search, groups: Group[]): Promise<Group
   return lists.flat().map(fromDn);
 }
 
-function parentsBySearch(search: Search, s: GroupSettings, groups: Group[]): Promise<Group[]> {
+type GroupSearch = Extract<GroupSettings, { source: 'search' }>;
+
+function parentsBySearch(search: Search, s: GroupSearch, groups: Group[]): Promise<Group[]> {
   const any = groups.map((g) => fillTemplate(s.nestedFilter, { dn: g.dn }, escapeFilterValue)).join('');
   return searchGroups(search, s, `(|${any})`);
 }
 
-async function searchGroups(search: Search, s: GroupSettings, filter: string): Promise<Group[]> {
-  const entries = await search(s.baseDn as string, { scope: 'sub', filter, attributes: [s.nameAttribute] });
+async function searchGroups(search: Search, s: GroupSearch, filter: string): Promise<Group[]> {
+  const entries = await search(s.baseDn, { scope: 'sub', filter, attributes: [s.nameAttribute] });
   return entries.map((e: Entry) => ({ dn: e.dn, name: attrValues(e, s.nameAttribute)[0] ?? firstRdnValue(e.dn) }));
 }

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../../errors.js';
+import { InvalidRequestError } from '../../domain/errors.js';
 
 /** The part of a SQL connection the repositories use; PGlite and PostgreSQL both provide it. */
 export interface Queryable {

@@ -1,4 +1,5 @@
 import type { SqlClient } from './client.js';
+import { ADVISORY_LOCKS } from './locks.js';
 
 interface Migration {
   version: number;
@@ -54,16 +55,13 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-// Any constant shared by every replica; the value itself means nothing.
-const MIGRATION_LOCK = 0x706f7274;
-
 /**
  * Applies pending migrations in one transaction under an advisory lock, so replicas starting
  * together apply each migration exactly once and the others wait, then see it done.
  */
 export async function migrate(db: SqlClient): Promise<number[]> {
   return db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.migrations]);
     await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
     const done = new Set((await tx.query<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));

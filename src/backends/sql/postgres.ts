@@ -1,6 +1,6 @@
 import pg from 'pg';
-import type { Logger } from '../../logger.js';
-import { BackendUnavailableError } from '../../errors.js';
+import { BackendUnavailableError } from '../../domain/errors.js';
+import type { Logger } from '../../domain/logger.js';
 import { dataExceptionToInvalid, type Queryable, type SqlClient } from './client.js';
 
 export interface PostgresOptions {

@@ -1,5 +1,6 @@
-import { ConflictError, NotFoundError } from '../../errors.js';
-import type { MemberRecord, Principal, ProjectAccess, ProjectRecord, Role } from '../types.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import type { MemberRecord, Principal, ProjectAccess, ProjectRecord, Role } from '../../domain/model.js';
+import type { ProjectsRepository } from '../../domain/repositories.js';
 import { isUniqueViolation, type Queryable } from './client.js';
 
 interface ProjectRow {
@@ -11,7 +12,7 @@ interface ProjectRow {
 
 const toProject = (r: ProjectRow): ProjectRecord => ({ id: r.id, name: r.name, public: r.public, createdAt: r.created_at });
 
-export class ProjectsRepo {
+export class SqlProjects implements ProjectsRepository {
   constructor(private readonly db: Queryable) {}
 
   async find(name: string): Promise<ProjectRecord | null> {
@@ -34,11 +35,6 @@ export class ProjectsRepo {
       if (isUniqueViolation(err)) throw new ConflictError(`project ${name} already exists`);
       throw err;
     }
-  }
-
-  /** Creates the project unless it exists; used for the bootstrap `library` project. */
-  async ensure(name: string, isPublic: boolean): Promise<void> {
-    await this.db.query('INSERT INTO projects (name, public) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [name, isPublic]);
   }
 
   async setPublic(name: string, isPublic: boolean): Promise<ProjectRecord> {
@@ -100,11 +96,7 @@ export class ProjectsRepo {
     if (rows.length === 0) throw new NotFoundError(`${principal.kind} ${principal.name} is not a member of ${project}`);
   }
 
-  /**
-   * One query for the hot path: for each named project that exists, whether it is public and
-   * the roles the user holds in it directly or through a group (group names compare case-blind,
-   * as directories do).
-   */
+  /** One query: projects joined with the memberships of the user and of any of its groups. */
   async accessFor(userId: number | null, groups: readonly string[], projects: readonly string[]): Promise<Map<string, ProjectAccess>> {
     if (projects.length === 0) return new Map();
     const rows = await this.db.query<{ name: string; public: boolean; roles: Role[] | null }>(

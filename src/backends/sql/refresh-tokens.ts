@@ -1,9 +1,9 @@
-import type { RefreshTokenRecord } from '../types.js';
+import type { RefreshTokenRecord } from '../../domain/model.js';
+import type { RefreshTokensRepository } from '../../domain/repositories.js';
 import type { Queryable } from './client.js';
 import { USER_COLUMNS, toUser } from './users.js';
 
-/** Identity tokens, stored only as SHA-256 hashes so a database dump cannot replay them. */
-export class RefreshTokensRepo {
+export class SqlRefreshTokens implements RefreshTokensRepository {
   constructor(private readonly db: Queryable) {}
 
   async create(tokenHash: string, userId: number, clientId: string, expiresAt: Date | null): Promise<void> {

@@ -1,5 +1,6 @@
-import { ConflictError, NotFoundError } from '../../errors.js';
-import type { UserRecord, UserSource } from '../types.js';
+import { ConflictError, NotFoundError } from '../../domain/errors.js';
+import type { UserRecord, UserSource } from '../../domain/model.js';
+import type { NewUser, UserPatch, UsersRepository } from '../../domain/repositories.js';
 import { isUniqueViolation, type Queryable } from './client.js';
 
 interface UserRow {
@@ -28,20 +29,7 @@ export function toUser(r: UserRow): UserRecord {
   };
 }
 
-export interface NewUser {
-  username: string;
-  passwordHash: string | null;
-  source: UserSource;
-  admin: boolean;
-}
-
-export interface UserPatch {
-  passwordHash?: string;
-  admin?: boolean;
-  disabled?: boolean;
-}
-
-export class UsersRepo {
+export class SqlUsers implements UsersRepository {
   constructor(private readonly db: Queryable) {}
 
   async find(username: string): Promise<UserRecord | null> {
@@ -76,7 +64,6 @@ export class UsersRepo {
     }
   }
 
-  /** Records a directory user on first login; a no-op when the row exists. */
   async ensureExternal(username: string, source: UserSource): Promise<UserRecord> {
     await this.db.query('INSERT INTO users (username, source) VALUES ($1, $2) ON CONFLICT (username) DO NOTHING', [username, source]);
     const user = await this.find(username);

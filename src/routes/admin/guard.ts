@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
-import { DeniedError, UnauthorizedError } from '../../errors.js';
 import type { AuthChain } from '../../auth/chain.js';
-import type { Identity } from '../../auth/identity.js';
+import { DeniedError, UnauthorizedError } from '../../domain/errors.js';
+import type { Identity } from '../../domain/model.js';
 import { parseBasicAuth } from '../basic-auth.js';
 
 declare module 'fastify' {

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { ROLES } from '../../backends/types.js';
+import { ROLES } from '../../domain/model.js';
 
 const strict = { additionalProperties: false } as const;
 

@@ -1,7 +1,7 @@
 import { readFile, access } from 'node:fs/promises';
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../../domain/errors.js';
 import { algorithmFor, type SigningAlgorithm } from './algorithms.js';
 import { libtrustKeyId } from './kid.js';
 import { CERT_FILE, KEY_FILE } from './generate.js';
@@ -58,7 +58,7 @@ export async function loadSigningKey(dir: string, expected?: 'ES256' | 'RS256'):
   } catch (err) {
     throw new ConfigError(`${keyFile}: ${(err as Error).message}`);
   }
-  if (expected && algorithm !== expected && !(expected === 'ES256' && algorithm.startsWith('ES'))) {
+  if (expected && algorithm !== expected) {
     throw new ConfigError(`token.algorithm is ${expected} but ${keyFile} is a key for ${algorithm}`);
   }
   return { algorithm, privateKey, chain, kid: libtrustKeyId(leaf.publicKey) };

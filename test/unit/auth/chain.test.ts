@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AuthChain } from '../../../src/auth/chain.js';
-import type { AuthOutcome, Authenticator, Identity } from '../../../src/auth/identity.js';
+import type { AuthOutcome, Authenticator } from '../../../src/domain/authn.js';
 import { PasswordHasher } from '../../../src/auth/password-hasher.js';
-import { BackendUnavailableError } from '../../../src/errors.js';
-import { Secret } from '../../../src/secret.js';
-import type { UserRecord } from '../../../src/backends/types.js';
+import { BackendUnavailableError } from '../../../src/domain/errors.js';
+import { Secret } from '../../../src/domain/secret.js';
+import type { Identity, UserRecord } from '../../../src/domain/model.js';
 
 const hasher = new PasswordHasher({ cost: 4, cacheTtlSeconds: 0, cacheSize: 0 });
 

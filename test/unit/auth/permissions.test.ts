@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProjectAccess, Role } from '../../../src/backends/types.js';
+import type { ProjectAccess, Role } from '../../../src/domain/model.js';
 import { grant, projectOf, type Grantee } from '../../../src/auth/permissions.js';
 import { formatScope, parseScopes } from '../../../src/token/scope.js';
 

@@ -177,7 +177,7 @@ describe('PORTCULLIS_LDAP_BIND_PASSWORD', () => {
 
   it('sets the service account password of a configured ldap section', () => {
     const config = resolveConfig({ ldap }, { PORTCULLIS_LDAP_BIND_PASSWORD: 'from-env' });
-    expect(config.ldap?.search?.bindPassword).toBe('from-env');
+    expect(config.ldap?.mode).toMatchObject({ kind: 'search', account: { password: 'from-env' } });
   });
 
   it('is ignored when no ldap section is configured', () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BackendUnavailableError, ConfigError, ConflictError, DeniedError, InvalidGrantError, InvalidRequestError,
   NotFoundError, PortcullisError, UnauthorizedError,
-} from '../../../src/errors.js';
+} from '../../../src/domain/errors.js';
 import { BASIC_CHALLENGE, registerErrorHandling } from '../../../src/routes/errors.js';
 
 const SECRET = 'postgres://portcullis:hunter2@db/portcullis';

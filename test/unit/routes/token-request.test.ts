@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromForm, fromQuery } from '../../../src/routes/token-request.js';
-import type { Credentials } from '../../../src/token/issuer.js';
+import type { Credentials } from '../../../src/realm/realm.js';
 import { formatScope } from '../../../src/token/scope.js';
 import { codeOf } from '../../helpers/errors.js';
 

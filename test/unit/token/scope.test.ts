@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatScope, parseScope, parseScopes, type ResourceScope } from '../../../src/token/scope.js';
+import type { ResourceScope } from '../../../src/domain/model.js';
+import { formatScope, parseScope, parseScopes } from '../../../src/token/scope.js';
 import { codeOf } from '../../helpers/errors.js';
 
 const limits = { maxScopes: 64, maxScopeLength: 512 };

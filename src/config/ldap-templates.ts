@@ -1,5 +1,9 @@
+/**
+ * The placeholders in the LDAP options (`{username}`, `{dn}`) and how values are escaped into
+ * them. Here rather than in backends/ldap because resolving the config checks every template.
+ */
 import { Filter, FilterParser } from 'ldapts';
-import { ConfigError } from '../../errors.js';
+import { ConfigError } from '../domain/errors.js';
 
 /** RFC 4514 §2.4: escapes one attribute value for use inside a DN. */
 export function escapeDnValue(value: string): string {
@@ -38,38 +42,4 @@ export function checkFilter(option: string, template: string, sample: Placeholde
     if (err instanceof ConfigError) throw new ConfigError(`${option}: ${err.message}`);
     throw new ConfigError(`${option} is not a valid LDAP filter: ${(err as Error).message}`);
   }
-}
-
-/**
- * The value of a DN's first RDN, unescaped: `cn=dev\2Cops,ou=groups,...` gives `dev,ops`. Group
- * names from memberOf come from here, so no extra lookup per group is needed.
- */
-export function firstRdnValue(dn: string): string {
-  let i = dn.indexOf('=') + 1;
-  let out = '';
-  const bytes: number[] = [];
-  const flush = () => {
-    if (bytes.length) out += Buffer.from(bytes).toString('utf8');
-    bytes.length = 0;
-  };
-  for (; i < dn.length; i++) {
-    const ch = dn[i] as string;
-    if (ch === ',' || ch === '+') break;
-    if (ch !== '\\') {
-      flush();
-      out += ch;
-      continue;
-    }
-    const hex = dn.slice(i + 1, i + 3);
-    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
-      bytes.push(parseInt(hex, 16));
-      i += 2;
-    } else {
-      flush();
-      out += dn[i + 1] ?? '';
-      i += 1;
-    }
-  }
-  flush();
-  return out.trim();
 }

@@ -13,22 +13,10 @@ export type ErrorCode =
   | 'CONFIG_INVALID'
   | 'INTERNAL';
 
-const STATUS: Record<ErrorCode, number> = {
-  UNAUTHORIZED: 401,
-  DENIED: 403,
-  INVALID_REQUEST: 400,
-  INVALID_SCOPE: 400,
-  UNSUPPORTED_GRANT_TYPE: 400,
-  INVALID_GRANT: 401,
-  UNKNOWN_SERVICE: 400,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  BACKEND_UNAVAILABLE: 503,
-  CONFIG_INVALID: 500,
-  INTERNAL: 500,
-};
-
-/** Base class: `code` is what tests and the HTTP layer look at, never the message. */
+/**
+ * Base class: `code` is what tests and the HTTP layer look at, never the message. Statuses are
+ * the HTTP layer's business (routes/errors.ts), so nothing here knows about transports.
+ */
 export class PortcullisError extends Error {
   readonly code: ErrorCode;
 
@@ -36,10 +24,6 @@ export class PortcullisError extends Error {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
-  }
-
-  get status(): number {
-    return STATUS[this.code];
   }
 }
 

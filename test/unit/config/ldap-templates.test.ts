@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkFilter, escapeDnValue, escapeFilterValue, fillTemplate, firstRdnValue } from '../../../../src/backends/ldap/escape.js';
+import { firstRdnValue } from '../../../src/backends/ldap/dn.js';
+import { checkFilter, escapeDnValue, escapeFilterValue, fillTemplate } from '../../../src/config/ldap-templates.js';
 
 describe('LDAP escaping', () => {
   it.each([

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Authorizer } from '../auth/authorizer.js';
 import type { AuthChain } from '../auth/chain.js';
-import type { Identity } from '../auth/identity.js';
 import type { IdentityTokens } from '../auth/identity-tokens.js';
-import { InvalidGrantError, InvalidRequestError, UnauthorizedError } from '../errors.js';
-import type { Secret } from '../secret.js';
-import { buildClaims } from './claims.js';
-import type { ResourceScope } from './scope.js';
-import type { TokenSigner } from './signer.js';
+import { InvalidGrantError, InvalidRequestError, UnauthorizedError } from '../domain/errors.js';
+import type { Identity, ResourceScope } from '../domain/model.js';
+import type { Secret } from '../domain/secret.js';
+import { buildClaims } from '../token/claims.js';
+import type { TokenSigner } from '../token/signer.js';
 
 export type Credentials =
   | { kind: 'anonymous' }
@@ -34,7 +33,7 @@ export interface TokenGrant {
   granted: ResourceScope[];
 }
 
-export interface IssuerSettings {
+export interface RealmSettings {
   issuer: string;
   service: string;
   ttlSeconds: number;
@@ -42,16 +41,19 @@ export interface IssuerSettings {
   identityTokens: boolean;
 }
 
-export interface IssuerDeps {
+export interface RealmDeps {
   chain: AuthChain;
   authorizer: Authorizer;
   identityTokens: IdentityTokens;
   signer: TokenSigner;
 }
 
-/** Authenticates, authorizes and signs: the whole realm endpoint minus HTTP. */
-export class TokenIssuer {
-  constructor(private readonly settings: IssuerSettings, private readonly deps: IssuerDeps) {}
+/**
+ * The realm: authenticate -> authorize -> sign, the whole token endpoint minus HTTP. An
+ * unauthorized scope is not an error: the grant holds the permitted subset, possibly empty.
+ */
+export class Realm {
+  constructor(private readonly settings: RealmSettings, private readonly deps: RealmDeps) {}
 
   async issue(req: TokenRequest): Promise<TokenGrant> {
     if (req.service !== this.settings.service) throw new InvalidRequestError(`unknown service "${req.service}"`, 'UNKNOWN_SERVICE');

@@ -1,5 +1,13 @@
+/**
+ * What Portcullis reasons about: accounts, projects, memberships and the resources a token
+ * names. The bottom of the house: this file imports nothing, every layer may import it.
+ */
+
 export const ROLES = ['admin', 'maintainer', 'developer', 'guest', 'limitedGuest'] as const;
 export type Role = (typeof ROLES)[number];
+
+/** A repository's project is its first path segment; a single-segment name lives here. */
+export const DEFAULT_PROJECT = 'library';
 
 export type UserSource = 'local' | 'ldap';
 
@@ -39,4 +47,21 @@ export interface ProjectAccess {
 export interface RefreshTokenRecord {
   user: UserRecord;
   expiresAt: Date | null;
+}
+
+/** One requested or granted resource: `type:name:actions`, the class already dropped from the type. */
+export interface ResourceScope {
+  type: string;
+  name: string;
+  actions: string[];
+}
+
+/** Who a token is for, once a backend vouched for them. */
+export interface Identity {
+  username: string;
+  userId: number;
+  admin: boolean;
+  /** Directory groups; project memberships may name them. */
+  groups: string[];
+  source: UserSource;
 }

@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import { Client } from 'ldapts';
+import type { LdapSettings } from '../../config/ldap.js';
+import type { Directory } from '../../domain/authn.js';
+import { ConfigError } from '../../domain/errors.js';
+import type { Logger } from '../../domain/logger.js';
+import type { ClientFactory } from './connection.js';
+import { LdapDirectory } from './directory.js';
+
+export interface OpenDirectoryOptions {
+  logger?: Logger;
+  /** Tests wrap this to count or fail connections. */
+  createClient?: ClientFactory;
+}
+
+/** The directory client for the settings; reads the CA file once, here. */
+export function openDirectory(s: LdapSettings, opts: OpenDirectoryOptions = {}): Directory {
+  let ca: Buffer | undefined;
+  try {
+    ca = s.caFile === undefined ? undefined : readFileSync(s.caFile);
+  } catch (err) {
+    throw new ConfigError(`ldap.caFile: cannot read ${s.caFile}: ${(err as Error).message}`);
+  }
+  const plain = s.startTls ? [] : s.urls.filter((u) => u.startsWith('ldap://'));
+  if (plain.length > 0) opts.logger?.warn({ urls: plain }, 'LDAP passwords will cross the network unencrypted: use ldaps:// or ldap.startTls');
+  return new LdapDirectory(s, {
+    urls: s.urls,
+    startTls: s.startTls,
+    tls: { ca, rejectUnauthorized: s.tlsVerify },
+    connectTimeoutMs: s.connectTimeoutMs,
+    timeoutMs: s.timeoutMs,
+    createClient: opts.createClient ?? ((o) => new Client(o)),
+  }, opts.logger);
+}

@@ -1,0 +1,10 @@
+import type { SerializedDecision } from '../../domain/repositories.js';
+
+/**
+ * Every PostgreSQL advisory lock id Portcullis takes, in one place so two can never collide.
+ * Any constant shared by every replica will do; the values themselves mean nothing.
+ */
+export const ADVISORY_LOCKS = {
+  migrations: 0x706f7274,
+  bootstrap: 0x706f7275,
+} as const satisfies Record<SerializedDecision | 'migrations', number>;

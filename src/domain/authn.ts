@@ -1,0 +1,38 @@
+import type { Identity, UserRecord } from './model.js';
+import type { Secret } from './secret.js';
+
+/**
+ * A backend's answer: it knows the user and the password is right, it knows the user and the
+ * password is wrong (or the account is disabled), or the user is not its to judge.
+ */
+export type AuthOutcome = { kind: 'ok'; identity: Identity } | { kind: 'denied' } | { kind: 'unknown' };
+
+/** One source of accounts in the chain (the store's own users, a directory). */
+export interface Authenticator {
+  readonly name: string;
+  /** Throws BackendUnavailableError only when it could not answer at all. */
+  authenticate(username: string, password: Secret): Promise<AuthOutcome>;
+  /**
+   * Re-reads what an identity token stands for without a password (groups may have changed).
+   * Returns null when the user is no longer valid.
+   */
+  refresh?(user: UserRecord): Promise<Identity | null>;
+  close?(): Promise<void>;
+}
+
+/** Who a directory vouched for: the name as the directory spells it, and group names. */
+export interface DirectoryUser {
+  username: string;
+  groups: string[];
+}
+
+export type DirectoryLogin = { kind: 'ok'; user: DirectoryUser } | { kind: 'denied' } | { kind: 'unknown' };
+
+/** An LDAP directory as the authenticator sees it; backends/ldap talks the protocol. */
+export interface Directory {
+  /** Throws BackendUnavailableError when no server could answer. */
+  login(username: string, password: Secret): Promise<DirectoryLogin>;
+  /** The user's current groups without a password; null when the entry is gone. */
+  lookUp(username: string): Promise<DirectoryUser | null>;
+  close(): Promise<void>;
+}

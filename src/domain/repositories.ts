@@ -1,0 +1,74 @@
+import type { MemberRecord, Principal, ProjectAccess, ProjectRecord, RefreshTokenRecord, Role, UserRecord, UserSource } from './model.js';
+
+export interface NewUser {
+  username: string;
+  passwordHash: string | null;
+  source: UserSource;
+  admin: boolean;
+}
+
+export interface UserPatch {
+  passwordHash?: string;
+  admin?: boolean;
+  disabled?: boolean;
+}
+
+/** Accounts. Lookups by name are exact; NotFoundError/ConflictError for the caller's mistakes. */
+export interface UsersRepository {
+  find(username: string): Promise<UserRecord | null>;
+  list(): Promise<UserRecord[]>;
+  count(): Promise<number>;
+  countActiveAdmins(): Promise<number>;
+  create(user: NewUser): Promise<UserRecord>;
+  /** Records a directory user on first login; returns the existing row when there is one. */
+  ensureExternal(username: string, source: UserSource): Promise<UserRecord>;
+  update(username: string, patch: UserPatch): Promise<UserRecord>;
+  delete(username: string): Promise<void>;
+}
+
+export interface ProjectsRepository {
+  find(name: string): Promise<ProjectRecord | null>;
+  list(): Promise<ProjectRecord[]>;
+  create(name: string, isPublic: boolean): Promise<ProjectRecord>;
+  setPublic(name: string, isPublic: boolean): Promise<ProjectRecord>;
+  delete(name: string): Promise<void>;
+  members(project: string): Promise<MemberRecord[]>;
+  setMember(project: string, principal: Principal, role: Role): Promise<void>;
+  removeMember(project: string, principal: Principal): Promise<void>;
+  /**
+   * The hot path's one read: for each named project that exists, whether it is public and the
+   * roles the user holds in it directly or through one of `groups` (compared case-blind).
+   */
+  accessFor(userId: number | null, groups: readonly string[], projects: readonly string[]): Promise<Map<string, ProjectAccess>>;
+}
+
+/** Identity tokens, by the SHA-256 of the token: the store never holds one that could be replayed. */
+export interface RefreshTokensRepository {
+  create(tokenHash: string, userId: number, clientId: string, expiresAt: Date | null): Promise<void>;
+  /** The token's user and expiry; records the use. */
+  find(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  revokeForUser(userId: number): Promise<number>;
+  deleteExpired(now: Date): Promise<number>;
+}
+
+export interface Repositories {
+  users: UsersRepository;
+  projects: ProjectsRepository;
+  refreshTokens: RefreshTokensRepository;
+}
+
+/** Decisions that must not interleave across replicas, each with its own lock. */
+export type SerializedDecision = 'bootstrap';
+
+/** Where users, projects and identity tokens live: the embedded database or PostgreSQL. */
+export interface Store extends Repositories {
+  readonly kind: 'embedded' | 'postgres';
+  /**
+   * Runs fn in one transaction that holds the decision's lock, so a check and the change it
+   * allows happen as one step even when several replicas decide at once.
+   */
+  serialized<T>(decision: SerializedDecision, fn: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Readiness: throws BackendUnavailableError when the database cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

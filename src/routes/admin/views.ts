@@ -1,0 +1,26 @@
+import type { Static } from '@sinclair/typebox';
+import type { MemberRecord, Principal, ProjectRecord, UserRecord } from '../../domain/model.js';
+import type * as S from './schemas.js';
+
+/** Response shapes, derived from the route schemas so the two cannot drift. */
+export type UserView = Static<typeof S.User>;
+export type ProjectView = Static<typeof S.Project>;
+export type MemberView = Static<typeof S.Member>;
+
+export const userView = (u: UserRecord): UserView => ({
+  username: u.username,
+  admin: u.admin,
+  disabled: u.disabled,
+  source: u.source,
+  createdAt: u.createdAt.toISOString(),
+  updatedAt: u.updatedAt.toISOString(),
+});
+
+export const projectView = (p: ProjectRecord): ProjectView => ({ name: p.name, public: p.public, createdAt: p.createdAt.toISOString() });
+
+export const memberView = (m: MemberRecord): MemberView => ({ kind: m.principal.kind, name: m.principal.name, role: m.role });
+
+/** The URL names a member as `group:NAME` for a directory group, anything else is a username. */
+export function parsePrincipal(raw: string): Principal {
+  return raw.startsWith('group:') ? { kind: 'group', name: raw.slice('group:'.length) } : { kind: 'user', name: raw };
+}

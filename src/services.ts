@@ -1,0 +1,122 @@
+/**
+ * The composition root: the one module that knows every concrete class. It opens the store,
+ * builds the authenticators, the realm and the admin service, and hands back what the HTTP
+ * layer (or a CLI command) uses, with one `close` for all of it.
+ */
+import type { X509Certificate } from 'node:crypto';
+import { bootstrap, type BootstrapResult } from './admin/bootstrap.js';
+import { AdminService } from './admin/service.js';
+import { Authorizer } from './auth/authorizer.js';
+import { AuthChain } from './auth/chain.js';
+import { IdentityTokens } from './auth/identity-tokens.js';
+import { LdapAuthenticator } from './auth/ldap.js';
+import { LocalAuthenticator } from './auth/local.js';
+import { PasswordHasher, type PasswordCheck } from './auth/password-hasher.js';
+import { openDirectory } from './backends/ldap/index.js';
+import { openStore } from './backends/store.js';
+import type { Config } from './config/schema.js';
+import type { Authenticator } from './domain/authn.js';
+import type { Logger } from './domain/logger.js';
+import type { Store } from './domain/repositories.js';
+import { Realm } from './realm/realm.js';
+import { bundleCertificates } from './token/keys/bundle.js';
+import { loadCertificateFiles, loadSigningKey } from './token/keys/load.js';
+import { TokenSigner } from './token/signer.js';
+
+export interface Services {
+  config: Config;
+  store: Store;
+  chain: AuthChain;
+  realm: Realm;
+  admin: AdminService;
+  /** What the registry's rootcertbundle must hold, and what the JWKS publishes. */
+  bundle: X509Certificate[];
+  bootstrap: BootstrapResult;
+}
+
+/** Builds an authenticator for an `auth.backends` entry; tests swap in their own. */
+export type AuthenticatorFactory = (store: Store) => Authenticator;
+
+export interface ServiceDeps {
+  logger?: Logger;
+  /** Told the result of every password check (metrics). */
+  onPasswordCheck?: (result: PasswordCheck) => void;
+  /** Replaces the built-in authenticator of that name. */
+  authenticators?: Record<string, AuthenticatorFactory>;
+}
+
+const SWEEP_EVERY_MS = 3_600_000;
+
+export async function createServices(config: Config, deps: ServiceDeps = {}): Promise<{ services: Services; close: () => Promise<void> }> {
+  const { logger } = deps;
+  const key = await loadSigningKey(config.token.keysDir, config.token.algorithm);
+  const bundle = bundleCertificates(key, await loadCertificateFiles(config.token.extraCertificates));
+  const store = await openStore({ database: config.database, dataDir: config.dataDir, logger });
+  const closers: (() => Promise<void>)[] = [() => store.close()];
+  const close = async () => {
+    for (const c of closers.splice(0).reverse()) await c();
+  };
+  try {
+    const hasher = new PasswordHasher({
+      cost: config.auth.bcryptCost,
+      cacheTtlSeconds: config.auth.cacheTtlSeconds,
+      cacheSize: config.auth.cacheSize,
+      onCheck: deps.onPasswordCheck,
+    });
+    const builtIn: Record<string, AuthenticatorFactory> = {
+      local: (s) => new LocalAuthenticator(s.users, hasher),
+      ldap: (s) => ldapAuthenticator(config, s, logger),
+    };
+    const backends = config.auth.backends.map((name) => {
+      const make = deps.authenticators?.[name] ?? builtIn[name];
+      if (!make) throw new TypeError(`no authenticator registered for auth.backends entry "${name}"`);
+      const backend = make(store);
+      if (backend.close) closers.push(() => backend.close?.() ?? Promise.resolve());
+      return backend;
+    });
+    const chain = new AuthChain(backends, hasher);
+    const identityTokens = new IdentityTokens(store.refreshTokens, chain, config.identityTokens.ttlSeconds);
+    const realm = new Realm(
+      {
+        issuer: config.token.issuer,
+        service: config.token.service,
+        ttlSeconds: config.token.ttlSeconds,
+        allowAnonymous: config.auth.anonymous,
+        identityTokens: config.identityTokens.enabled,
+      },
+      {
+        chain,
+        authorizer: new Authorizer(store.projects),
+        identityTokens,
+        signer: new TokenSigner(key, { x5c: config.token.headerX5c, kid: config.token.headerKid }),
+      },
+    );
+    const boot = await bootstrap(store, hasher, config.admin);
+    const sweeper = sweepExpiredIdentityTokens(store, logger);
+    closers.push(async () => clearInterval(sweeper));
+    const services: Services = { config, store, chain, realm, admin: new AdminService(store, hasher), bundle, bootstrap: boot };
+    return { services, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function ldapAuthenticator(config: Config, store: Store, logger: Logger | undefined): Authenticator {
+  const { ldap } = config;
+  // resolveConfig refuses auth.backends listing ldap without an ldap section.
+  if (!ldap) throw new TypeError('auth.backends lists ldap but there is no ldap section');
+  return new LdapAuthenticator(openDirectory(ldap, { logger }), store.users, ldap);
+}
+
+/** Expired identity tokens are useless; deleting them hourly keeps the table small. */
+function sweepExpiredIdentityTokens(store: Store, logger: Logger | undefined): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    store.refreshTokens.deleteExpired(new Date()).then(
+      (n) => n > 0 && logger?.info({ deleted: n }, 'expired identity tokens deleted'),
+      (err: Error) => logger?.warn({ err: { message: err.message } }, 'could not delete expired identity tokens'),
+    );
+  }, SWEEP_EVERY_MS);
+  timer.unref();
+  return timer;
+}
