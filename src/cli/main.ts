@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { addAdminCommands } from './admin-commands.js';
+import { addConfigCommands } from './config-check.js';
 import { addKeyCommands, addRegistryConfigCommand } from './keys.js';
 
 function packageVersion(): string {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
       const { startServer } = await import('../server.js');
       await startServer(await loadConfig(o.config ?? process.env.PORTCULLIS_CONFIG));
     });
+  addConfigCommands(program);
   addKeyCommands(program);
   addRegistryConfigCommand(program);
   addAdminCommands(program);
