@@ -12,7 +12,7 @@ import { generateSigningKey } from '../dist/token/keys/generate.js';
 const N = Number(process.argv[2] ?? 200);
 const root = await mkdtemp(join(tmpdir(), 'portcullis-bench-'));
 await generateSigningKey({ dir: join(root, 'certs'), algorithm: 'ES256' });
-const auth = 'Basic ' + Buffer.from('alice:alice-password').toString('base64');
+const auth = `Basic ${Buffer.from('alice:alice-password').toString('base64')}`;
 const url = '/token?service=registry&scope=repository:team/app:pull,push&scope=repository:library/base:pull';
 
 async function run(label, cacheTtlSeconds, dataDir) {
@@ -24,7 +24,7 @@ async function run(label, cacheTtlSeconds, dataDir) {
     log: { level: 'silent' },
   });
   const app = await buildApp(config, { logger: false });
-  const admin = { authorization: 'Basic ' + Buffer.from('admin:bench-admin-password').toString('base64') };
+  const admin = { authorization: `Basic ${Buffer.from('admin:bench-admin-password').toString('base64')}` };
   await app.inject({ method: 'POST', url: '/api/v1/users', headers: admin, payload: { username: 'alice', password: 'alice-password' } });
   await app.inject({ method: 'POST', url: '/api/v1/projects', headers: admin, payload: { name: 'team' } });
   await app.inject({ method: 'PUT', url: '/api/v1/projects/team/members/alice', headers: admin, payload: { role: 'developer' } });
@@ -36,7 +36,7 @@ async function run(label, cacheTtlSeconds, dataDir) {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await app.close();
   const rate = N / seconds;
-  console.log(`${label.padEnd(24)} ${rate.toFixed(0).padStart(6)} tokens/s  (${N} requests, ${(seconds * 1000 / N).toFixed(2)} ms each)`);
+  console.log(`${label.padEnd(24)} ${rate.toFixed(0).padStart(6)} tokens/s  (${N} requests, ${((seconds * 1000) / N).toFixed(2)} ms each)`);
   return rate;
 }
 

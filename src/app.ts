@@ -31,10 +31,12 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     // 30 s) and the embedded one runs initdb on first start.
     pluginTimeout: 120_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
-    clientErrorHandler: (err, socket) => {
+    clientErrorHandler: (_err, socket) => {
       if (!socket.writable) return socket.destroy();
       const body = JSON.stringify(errorBody('INVALID_REQUEST', 'malformed HTTP request'));
-      socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     },
   });
   const metrics = new Metrics({ processMetrics: opts.processMetrics ?? true });

@@ -16,7 +16,7 @@ export async function startServer(config: Config, opts: AppOptions = {}): Promis
     // Printed once, to the terminal and not the log stream, so it is never shipped with logs.
     process.stderr.write(
       `\nportcullis: created system admin "${config.admin.username}" with password: ${boot.generatedPassword.reveal()}\n` +
-      'portcullis: store it now; it is not shown again (set PORTCULLIS_ADMIN_PASSWORD to choose it).\n\n',
+        'portcullis: store it now; it is not shown again (set PORTCULLIS_ADMIN_PASSWORD to choose it).\n\n',
     );
   }
   const [host, port] = splitListen(config.listen);

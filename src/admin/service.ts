@@ -7,7 +7,10 @@ import { checkPassword, checkProjectName, checkUsername } from './names.js';
 
 /** What the admin API and CLI can change, with the rules that go with each change. */
 export class AdminService {
-  constructor(private readonly store: Store, private readonly hasher: PasswordHasher) {}
+  constructor(
+    private readonly store: Store,
+    private readonly hasher: PasswordHasher,
+  ) {}
 
   async createUser(username: string, password: Secret, admin: boolean): Promise<UserRecord> {
     checkUsername(username);

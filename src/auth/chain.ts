@@ -1,4 +1,4 @@
-import type { Authenticator } from '../domain/authn.js';
+import type { AuthOutcome, Authenticator } from '../domain/authn.js';
 import { BackendUnavailableError } from '../domain/errors.js';
 import type { Identity, UserRecord } from '../domain/model.js';
 import type { Secret } from '../domain/secret.js';
@@ -10,7 +10,10 @@ import type { PasswordHasher } from './password-hasher.js';
  * but when nobody else knows the user the answer is "unavailable", not "wrong password".
  */
 export class AuthChain {
-  constructor(private readonly backends: readonly Authenticator[], private readonly hasher: PasswordHasher) {}
+  constructor(
+    private readonly backends: readonly Authenticator[],
+    private readonly hasher: PasswordHasher,
+  ) {}
 
   /** Resolves to the identity, or null for bad credentials; throws when it cannot tell. */
   async authenticate(username: string, password: Secret): Promise<Identity | null> {
@@ -22,7 +25,7 @@ export class AuthChain {
     }
     let unavailable: BackendUnavailableError | undefined;
     for (const backend of this.backends) {
-      let outcome;
+      let outcome: AuthOutcome;
       try {
         outcome = await backend.authenticate(username, password);
       } catch (err) {

@@ -24,7 +24,11 @@ export class LdapAuthenticator implements Authenticator {
   readonly #cache: CredentialCache<DirectoryUser>;
   readonly #adminGroups: Set<string>;
 
-  constructor(private readonly directory: Directory, private readonly users: UsersRepository, private readonly opts: LdapAuthOptions) {
+  constructor(
+    private readonly directory: Directory,
+    private readonly users: UsersRepository,
+    private readonly opts: LdapAuthOptions,
+  ) {
     this.#cache = new CredentialCache({ ttlMs: opts.cacheTtlSeconds * 1000, maxEntries: opts.cacheSize });
     this.#adminGroups = new Set(opts.adminGroups.map((g) => g.toLowerCase()));
   }

@@ -8,7 +8,10 @@ import type { PasswordHasher } from './password-hasher.js';
 export class LocalAuthenticator implements Authenticator {
   readonly name = 'local';
 
-  constructor(private readonly users: UsersRepository, private readonly hasher: PasswordHasher) {}
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly hasher: PasswordHasher,
+  ) {}
 
   async authenticate(username: string, password: Secret): Promise<AuthOutcome> {
     const user = await this.users.find(username);

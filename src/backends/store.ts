@@ -58,9 +58,7 @@ export interface OpenStoreOptions {
 /** Opens the configured database and applies pending migrations. */
 export async function openStore(opts: OpenStoreOptions): Promise<SqlStore> {
   const { url } = opts.database;
-  const db = url
-    ? openPostgres({ ...opts.database, url, logger: opts.logger })
-    : await openEmbedded(opts.dataDir);
+  const db = url ? openPostgres({ ...opts.database, url, logger: opts.logger }) : await openEmbedded(opts.dataDir);
   try {
     const applied = await retryWhileUnavailable(() => migrate(db), opts);
     if (applied.length > 0) opts.logger?.info({ applied, database: db.kind }, 'database migrations applied');

@@ -1,4 +1,4 @@
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 
 export interface ClientOptions {
   url: string;
@@ -12,12 +12,12 @@ export class AdminClient {
   readonly #auth: string;
 
   constructor(opts: ClientOptions) {
-    this.#base = opts.url.replace(/\/$/, '') + '/api/v1';
-    this.#auth = 'Basic ' + Buffer.from(`${opts.user}:${opts.password}`).toString('base64');
+    this.#base = `${opts.url.replace(/\/$/, '')}/api/v1`;
+    this.#auth = `Basic ${Buffer.from(`${opts.user}:${opts.password}`).toString('base64')}`;
   }
 
   async call<T = unknown>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
-    let res;
+    let res: Dispatcher.ResponseData;
     try {
       res = await request(this.#base + path, {
         method,

@@ -23,15 +23,21 @@ function client(cmd: Command): AdminClient {
 /** Prints rows as aligned columns, or as JSON with --json. */
 function print(cmd: Command, rows: Record<string, unknown>[], columns: string[]): void {
   if (cmd.optsWithGlobals<Conn>().json) {
-    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return;
   }
   const table = [columns.map((c) => c.toUpperCase()), ...rows.map((r) => columns.map((c) => String(r[c] ?? '')))];
   const widths = columns.map((_, i) => Math.max(...table.map((row) => (row[i] as string).length)));
-  for (const row of table) process.stdout.write(row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd() + '\n');
+  for (const row of table)
+    process.stdout.write(
+      `${row
+        .map((cell, i) => cell.padEnd(widths[i] as number))
+        .join('  ')
+        .trimEnd()}\n`,
+    );
 }
 
-const done = (msg: string) => process.stdout.write(msg + '\n');
+const done = (msg: string) => process.stdout.write(`${msg}\n`);
 
 function parseBool(value: string): boolean {
   if (/^(true|yes|on|1)$/i.test(value)) return true;
@@ -41,13 +47,18 @@ function parseBool(value: string): boolean {
 
 export function addAdminCommands(program: Command): void {
   const user = program.command('user').description('manage local users');
-  user.command('add <name>').option('--admin', 'make a system admin').option('--password-stdin', 'read the password from stdin')
+  user
+    .command('add <name>')
+    .option('--admin', 'make a system admin')
+    .option('--password-stdin', 'read the password from stdin')
     .action(async (name: string, o: { admin?: boolean; passwordStdin?: boolean }, cmd: Command) => {
       const password = await readPassword(o.passwordStdin ?? false, `Password for ${name}: `);
       await client(cmd).call('POST', '/users', { username: name, password, admin: o.admin ?? false });
       done(`user ${name} created`);
     });
-  user.command('passwd <name>').option('--password-stdin', 'read the password from stdin')
+  user
+    .command('passwd <name>')
+    .option('--password-stdin', 'read the password from stdin')
     .action(async (name: string, o: { passwordStdin?: boolean }, cmd: Command) => {
       const password = await readPassword(o.passwordStdin ?? false, `New password for ${name}: `);
       await client(cmd).call('PATCH', `/users/${seg(name)}`, { password });
@@ -61,11 +72,16 @@ export function addAdminCommands(program: Command): void {
     await client(cmd).call('PATCH', `/users/${seg(name)}`, { disabled: false });
     done(`user ${name} enabled`);
   });
-  user.command('admin <name> <bool>').description('grant or revoke system admin').action(async (name: string, value: string, _o: unknown, cmd: Command) => {
-    await client(cmd).call('PATCH', `/users/${seg(name)}`, { admin: parseBool(value) });
-    done(`user ${name} admin=${parseBool(value)}`);
-  });
-  user.command('revoke-tokens <name>').description("revoke the user's identity tokens (docker logins)")
+  user
+    .command('admin <name> <bool>')
+    .description('grant or revoke system admin')
+    .action(async (name: string, value: string, _o: unknown, cmd: Command) => {
+      await client(cmd).call('PATCH', `/users/${seg(name)}`, { admin: parseBool(value) });
+      done(`user ${name} admin=${parseBool(value)}`);
+    });
+  user
+    .command('revoke-tokens <name>')
+    .description("revoke the user's identity tokens (docker logins)")
     .action(async (name: string, _o: unknown, cmd: Command) => {
       const { revoked } = await client(cmd).call<{ revoked: number }>('DELETE', `/users/${seg(name)}/identity-tokens`);
       done(`${revoked} identity token(s) of ${name} revoked`);
@@ -79,10 +95,13 @@ export function addAdminCommands(program: Command): void {
   });
 
   const project = program.command('project').description('manage projects');
-  project.command('create <name>').option('--public', 'anyone may pull').action(async (name: string, o: { public?: boolean }, cmd: Command) => {
-    await client(cmd).call('POST', '/projects', { name, public: o.public ?? false });
-    done(`project ${name} created`);
-  });
+  project
+    .command('create <name>')
+    .option('--public', 'anyone may pull')
+    .action(async (name: string, o: { public?: boolean }, cmd: Command) => {
+      await client(cmd).call('POST', '/projects', { name, public: o.public ?? false });
+      done(`project ${name} created`);
+    });
   project.command('ls').action(async (_o: unknown, cmd: Command) => {
     print(cmd, await client(cmd).call('GET', '/projects'), ['name', 'public', 'createdAt']);
   });
@@ -96,7 +115,9 @@ export function addAdminCommands(program: Command): void {
   });
 
   const member = program.command('member').description('project members: a username, or group:NAME for a directory group');
-  member.command('set <project> <principal> <role>').description('role: admin, maintainer, developer, guest, limitedGuest')
+  member
+    .command('set <project> <principal> <role>')
+    .description('role: admin, maintainer, developer, guest, limitedGuest')
     .action(async (p: string, who: string, role: string, _o: unknown, cmd: Command) => {
       await client(cmd).call('PUT', `/projects/${seg(p)}/members/${seg(who)}`, { role });
       done(`${who} is ${role} of ${p}`);

@@ -20,8 +20,11 @@ export function maskSecrets(value: unknown, key = ''): unknown {
 
 export function addConfigCommands(program: Command): void {
   const config = program.command('config').description('the configuration Portcullis would run with');
-  config.command('check')
-    .description('validate the configuration (file, defaults and PORTCULLIS_* variables) and print it resolved, secrets masked; exit 1 with every error otherwise')
+  config
+    .command('check')
+    .description(
+      'validate the configuration (file, defaults and PORTCULLIS_* variables) and print it resolved, secrets masked; exit 1 with every error otherwise',
+    )
     .option('-c, --config <file>', 'configuration file (PORTCULLIS_CONFIG)')
     .action(async (o: { config?: string }, cmd: Command) => {
       const json = cmd.optsWithGlobals<{ json?: boolean }>().json === true;

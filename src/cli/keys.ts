@@ -15,7 +15,8 @@ async function bundleFor(o: { config?: string }) {
 
 export function addKeyCommands(program: Command): void {
   const keys = program.command('keys').description('token signing keys and what the registry must trust');
-  keys.command('generate')
+  keys
+    .command('generate')
     .option('--dir <dir>', 'where to write token.key and token.crt', process.env.PORTCULLIS_KEYS_DIR ?? './certs')
     .option('--alg <alg>', 'ES256 or RS256', 'ES256')
     .option('--force', 'replace an existing key')
@@ -25,12 +26,16 @@ export function addKeyCommands(program: Command): void {
       const files = await generateSigningKey({ dir: o.dir, algorithm: o.alg });
       process.stdout.write(`wrote ${files.keyFile} (mode 0600) and ${files.certFile}\n`);
     });
-  keys.command('jwks').description('print the JWKS (kids as in the tokens), for registry 3.x `jwks`')
+  keys
+    .command('jwks')
+    .description('print the JWKS (kids as in the tokens), for registry 3.x `jwks`')
     .option('-c, --config <file>', 'configuration file')
     .action(async (o: { config?: string }) => {
-      process.stdout.write(JSON.stringify(await jwksFor((await bundleFor(o)).certs), null, 2) + '\n');
+      process.stdout.write(`${JSON.stringify(await jwksFor((await bundleFor(o)).certs), null, 2)}\n`);
     });
-  keys.command('bundle').description('print the PEM bundle to mount as the registry rootcertbundle')
+  keys
+    .command('bundle')
+    .description('print the PEM bundle to mount as the registry rootcertbundle')
     .option('-c, --config <file>', 'configuration file')
     .action(async (o: { config?: string }) => {
       process.stdout.write(bundlePem((await bundleFor(o)).certs));
@@ -38,7 +43,9 @@ export function addKeyCommands(program: Command): void {
 }
 
 export function addRegistryConfigCommand(program: Command): void {
-  program.command('registry-config').description("print the registry's auth.token block for this configuration")
+  program
+    .command('registry-config')
+    .description("print the registry's auth.token block for this configuration")
     .option('-c, --config <file>', 'configuration file')
     .option('--bundle-path <path>', 'where the registry finds the bundle', '/etc/docker/registry/portcullis-bundle.pem')
     .option('--jwks-path <path>', 'registry 3.x: where it finds `portcullis keys jwks` output')

@@ -19,7 +19,9 @@ export function buildProgram(): Command {
     .option('--json', 'list commands: print JSON')
     .version(packageVersion())
     .showHelpAfterError();
-  program.command('serve').description('run the token service')
+  program
+    .command('serve')
+    .description('run the token service')
     .option('-c, --config <file>', 'configuration file (PORTCULLIS_CONFIG)')
     .action(async (o: { config?: string }) => {
       // Loaded only here: the admin commands should not pay for Fastify, pg and PGlite.

@@ -8,13 +8,15 @@ import { ConfigError } from '../domain/errors.js';
 /** RFC 4514 §2.4: escapes one attribute value for use inside a DN. */
 export function escapeDnValue(value: string): string {
   const chars = [...value];
-  return chars.map((ch, i) => {
-    if (ch === '\u0000') return '\\00';
-    if ('"+,;<>\\='.includes(ch)) return `\\${ch}`;
-    // Leading space or '#', and a trailing space, would change how the server parses the DN.
-    if ((i === 0 && (ch === ' ' || ch === '#')) || (i === chars.length - 1 && ch === ' ')) return `\\${ch}`;
-    return ch;
-  }).join('');
+  return chars
+    .map((ch, i) => {
+      if (ch === '\u0000') return '\\00';
+      if ('"+,;<>\\='.includes(ch)) return `\\${ch}`;
+      // Leading space or '#', and a trailing space, would change how the server parses the DN.
+      if ((i === 0 && (ch === ' ' || ch === '#')) || (i === chars.length - 1 && ch === ' ')) return `\\${ch}`;
+      return ch;
+    })
+    .join('');
 }
 
 /** RFC 4515 §3: escapes one assertion value for use inside a search filter. */
@@ -26,11 +28,11 @@ type Placeholders = Record<string, string>;
  * Fills `{name}` placeholders, escaping every value; a placeholder the caller does not supply is
  * a configuration error, so a typo fails at start instead of matching nothing.
  */
-export function fillTemplate(template: string, values: Placeholders, escape: (v: string) => string): string {
+export function fillTemplate(template: string, values: Placeholders, escapeValue: (v: string) => string): string {
   return template.replace(/\{([A-Za-z]+)\}/g, (_, name: string) => {
     const value = values[name];
     if (value === undefined) throw new ConfigError(`unknown placeholder {${name}} in "${template}"`);
-    return escape(value);
+    return escapeValue(value);
   });
 }
 

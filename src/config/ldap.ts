@@ -13,21 +13,26 @@ export const LdapSchema = Obj({
   timeoutMs: Type.Integer({ minimum: 100, default: 3000, description: 'per LDAP operation' }),
   requestTimeoutMs: Type.Integer({ minimum: 100, default: 8000, description: 'all directory work of one login' }),
   bindDnTemplate: Type.Optional(Type.String({ description: 'direct bind, e.g. uid={username},ou=people,dc=example,dc=org' })),
-  search: Type.Optional(Obj({
-    bindDn: Type.Optional(Type.String({ description: 'service account; without it searches run as the user after the bind' })),
-    bindPassword: Type.Optional(Type.String()),
-    baseDn: Type.String(),
-    filter: Type.String({ default: '(&(objectClass=inetOrgPerson)(uid={username}))' }),
-  })),
+  search: Type.Optional(
+    Obj({
+      bindDn: Type.Optional(Type.String({ description: 'service account; without it searches run as the user after the bind' })),
+      bindPassword: Type.Optional(Type.String()),
+      baseDn: Type.String(),
+      filter: Type.String({ default: '(&(objectClass=inetOrgPerson)(uid={username}))' }),
+    }),
+  ),
   usernameAttribute: Type.String({ default: 'uid' }),
-  groups: Obj({
-    source: Type.Union([Type.Literal('memberOf'), Type.Literal('search'), Type.Literal('none')], { default: 'memberOf' }),
-    baseDn: Type.Optional(Type.String()),
-    filter: Type.String({ default: '(|(member={dn})(uniqueMember={dn})(memberUid={username}))' }),
-    nestedFilter: Type.String({ default: '(|(member={dn})(uniqueMember={dn}))' }),
-    nameAttribute: Type.String({ default: 'cn' }),
-    nestedDepth: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
-  }, { default: {} }),
+  groups: Obj(
+    {
+      source: Type.Union([Type.Literal('memberOf'), Type.Literal('search'), Type.Literal('none')], { default: 'memberOf' }),
+      baseDn: Type.Optional(Type.String()),
+      filter: Type.String({ default: '(|(member={dn})(uniqueMember={dn})(memberUid={username}))' }),
+      nestedFilter: Type.String({ default: '(|(member={dn})(uniqueMember={dn}))' }),
+      nameAttribute: Type.String({ default: 'cn' }),
+      nestedDepth: Type.Integer({ minimum: 0, maximum: 10, default: 0 }),
+    },
+    { default: {} },
+  ),
   adminGroups: Type.Array(Type.String(), { default: [] }),
   poolSize: Type.Integer({ minimum: 1, maximum: 32, default: 4 }),
   cacheTtlSeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 60 }),
@@ -53,9 +58,7 @@ export interface UserSearch {
  * then the user binds to it. `bind`: the DN comes from a template, the user binds to it, and
  * `entry` says how the user's entry (spelling, memberOf) is read afterwards.
  */
-export type LdapMode =
-  | { kind: 'search'; account: ServiceAccount; search: UserSearch }
-  | { kind: 'bind'; dnTemplate: string; entry: EntryRead };
+export type LdapMode = { kind: 'search'; account: ServiceAccount; search: UserSearch } | { kind: 'bind'; dnTemplate: string; entry: EntryRead };
 
 export type EntryRead =
   /** A search, with the service account when there is one, else on the user's own connection. */

@@ -6,45 +6,69 @@ export const ConfigSchema = Obj({
   listen: Type.String({ default: '0.0.0.0:5001', pattern: '^(\\[[0-9a-fA-F:]+\\]|[^:]*):\\d{1,5}$' }),
   publicUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'URL the registry and clients reach this service at' })),
   dataDir: Type.String({ default: './data' }),
-  database: Obj({
-    url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
-    poolSize: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
-    connectTimeoutMs: Type.Integer({ minimum: 100, default: 3000 }),
-    statementTimeoutMs: Type.Integer({ minimum: 100, default: 5000 }),
-  }, { default: {} }),
-  token: Obj({
-    issuer: Type.String({ minLength: 1, default: 'portcullis' }),
-    service: Type.String({ minLength: 1, default: 'registry' }),
-    ttlSeconds: Type.Integer({ minimum: 60, maximum: 86_400, default: 300 }),
-    algorithm: Type.Union([Type.Literal('ES256'), Type.Literal('RS256')], { default: 'ES256' }),
-    keysDir: Type.String({ default: './certs' }),
-    headerX5c: Type.Boolean({ default: true }),
-    headerKid: Type.Boolean({ default: true }),
-    extraCertificates: Type.Array(Type.String(), { default: [], description: 'PEM files whose certificates join the bundle and the JWKS' }),
-  }, { default: {} }),
-  identityTokens: Obj({
-    enabled: Type.Boolean({ default: false }),
-    ttlSeconds: Type.Integer({ minimum: 0, default: 7_776_000, description: '0: never expire' }),
-  }, { default: {} }),
-  auth: Obj({
-    backends: Type.Array(Type.Union([Type.Literal('local'), Type.Literal('ldap')]), { minItems: 1, default: ['local'] }),
-    anonymous: Type.Boolean({ default: true }),
-    bcryptCost: Type.Integer({ minimum: 4, maximum: 16, default: 10 }),
-    cacheTtlSeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 300 }),
-    cacheSize: Type.Integer({ minimum: 0, default: 10_000 }),
-  }, { default: {} }),
-  admin: Obj({
-    username: Type.String({ minLength: 1, default: 'admin' }),
-    password: Type.Optional(Type.String({ minLength: 1 })),
-  }, { default: {} }),
-  limits: Obj({
-    maxScopes: Type.Integer({ minimum: 1, default: 64 }),
-    maxScopeLength: Type.Integer({ minimum: 16, default: 512 }),
-  }, { default: {} }),
+  database: Obj(
+    {
+      url: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+      poolSize: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+      connectTimeoutMs: Type.Integer({ minimum: 100, default: 3000 }),
+      statementTimeoutMs: Type.Integer({ minimum: 100, default: 5000 }),
+    },
+    { default: {} },
+  ),
+  token: Obj(
+    {
+      issuer: Type.String({ minLength: 1, default: 'portcullis' }),
+      service: Type.String({ minLength: 1, default: 'registry' }),
+      ttlSeconds: Type.Integer({ minimum: 60, maximum: 86_400, default: 300 }),
+      algorithm: Type.Union([Type.Literal('ES256'), Type.Literal('RS256')], { default: 'ES256' }),
+      keysDir: Type.String({ default: './certs' }),
+      headerX5c: Type.Boolean({ default: true }),
+      headerKid: Type.Boolean({ default: true }),
+      extraCertificates: Type.Array(Type.String(), { default: [], description: 'PEM files whose certificates join the bundle and the JWKS' }),
+    },
+    { default: {} },
+  ),
+  identityTokens: Obj(
+    {
+      enabled: Type.Boolean({ default: false }),
+      ttlSeconds: Type.Integer({ minimum: 0, default: 7_776_000, description: '0: never expire' }),
+    },
+    { default: {} },
+  ),
+  auth: Obj(
+    {
+      backends: Type.Array(Type.Union([Type.Literal('local'), Type.Literal('ldap')]), { minItems: 1, default: ['local'] }),
+      anonymous: Type.Boolean({ default: true }),
+      bcryptCost: Type.Integer({ minimum: 4, maximum: 16, default: 10 }),
+      cacheTtlSeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 300 }),
+      cacheSize: Type.Integer({ minimum: 0, default: 10_000 }),
+    },
+    { default: {} },
+  ),
+  admin: Obj(
+    {
+      username: Type.String({ minLength: 1, default: 'admin' }),
+      password: Type.Optional(Type.String({ minLength: 1 })),
+    },
+    { default: {} },
+  ),
+  limits: Obj(
+    {
+      maxScopes: Type.Integer({ minimum: 1, default: 64 }),
+      maxScopeLength: Type.Integer({ minimum: 16, default: 512 }),
+    },
+    { default: {} },
+  ),
   ldap: Type.Optional(LdapSchema),
-  log: Obj({
-    level: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
-  }, { default: {} }),
+  log: Obj(
+    {
+      level: Type.Union(
+        ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+        { default: 'info' },
+      ),
+    },
+    { default: {} },
+  ),
 });
 
 /** The resolved configuration: the schema's type, with `ldap` turned into one of its modes. */

@@ -8,10 +8,7 @@ import type { Secret } from '../domain/secret.js';
 import { buildClaims } from '../token/claims.js';
 import type { TokenSigner } from '../token/signer.js';
 
-export type Credentials =
-  | { kind: 'anonymous' }
-  | { kind: 'password'; username: string; password: Secret }
-  | { kind: 'refresh'; token: Secret };
+export type Credentials = { kind: 'anonymous' } | { kind: 'password'; username: string; password: Secret } | { kind: 'refresh'; token: Secret };
 
 export interface TokenRequest {
   service: string;
@@ -53,7 +50,10 @@ export interface RealmDeps {
  * unauthorized scope is not an error: the grant holds the permitted subset, possibly empty.
  */
 export class Realm {
-  constructor(private readonly settings: RealmSettings, private readonly deps: RealmDeps) {}
+  constructor(
+    private readonly settings: RealmSettings,
+    private readonly deps: RealmDeps,
+  ) {}
 
   async issue(req: TokenRequest): Promise<TokenGrant> {
     if (req.service !== this.settings.service) throw new InvalidRequestError(`unknown service "${req.service}"`, 'UNKNOWN_SERVICE');

@@ -12,7 +12,18 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
   return {
     level,
     redact: {
-      paths: ['req.headers.authorization', 'headers.authorization', '*.password', '*.refresh_token', '*.token', '*.access_token', 'password', 'token', 'refresh_token', 'access_token'],
+      paths: [
+        'req.headers.authorization',
+        'headers.authorization',
+        '*.password',
+        '*.refresh_token',
+        '*.token',
+        '*.access_token',
+        'password',
+        'token',
+        'refresh_token',
+        'access_token',
+      ],
       censor: '***',
     },
     serializers: {

@@ -46,14 +46,17 @@ export default async function tokenRoutes(base: FastifyInstance): Promise<void> 
 
   const respond = async (request: FastifyRequest, req: TokenRequest) => {
     const grant = await realm.issue(req);
-    request.log.info({
-      sub: grant.subject,
-      via: req.credentials.kind,
-      client: req.clientId || undefined,
-      requested: req.scopes.map(formatScope),
-      granted: grant.granted.map(formatScope),
-      identityToken: grant.refreshToken !== undefined || undefined,
-    }, 'token issued');
+    request.log.info(
+      {
+        sub: grant.subject,
+        via: req.credentials.kind,
+        client: req.clientId || undefined,
+        requested: req.scopes.map(formatScope),
+        granted: grant.granted.map(formatScope),
+        identityToken: grant.refreshToken !== undefined || undefined,
+      },
+      'token issued',
+    );
     return {
       token: grant.token,
       access_token: grant.token,

@@ -7,7 +7,7 @@ export interface ScopeLimits {
 }
 
 const TYPE = /^([a-z0-9_-]+)(?:\(([a-z0-9_.-]+)\))?$/i;
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what this refuses in names
 const CONTROL = /[\u0000-\u0020\u007f]/;
 
 /**
@@ -22,7 +22,11 @@ export function parseScope(raw: string): ResourceScope {
   if (!typeMatch) throw new InvalidRequestError(`invalid scope "${raw}": bad resource type`, 'INVALID_SCOPE');
   const name = raw.slice(first + 1, last);
   if (name.length === 0 || CONTROL.test(name)) throw new InvalidRequestError(`invalid scope "${raw}": bad resource name`, 'INVALID_SCOPE');
-  const actions = raw.slice(last + 1).split(',').map((a) => a.trim()).filter((a) => a.length > 0);
+  const actions = raw
+    .slice(last + 1)
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
   return { type: (typeMatch[1] as string).toLowerCase(), name, actions: unique(actions) };
 }
 

@@ -1,5 +1,5 @@
 import type { ConnectionOptions } from 'node:tls';
-import { BusyError, Client, ResultCodeError, UnavailableError, type ClientOptions, type Entry, type SearchOptions } from 'ldapts';
+import { BusyError, type Client, ResultCodeError, UnavailableError, type ClientOptions, type Entry, type SearchOptions } from 'ldapts';
 import { BackendUnavailableError } from '../../domain/errors.js';
 
 export type ClientFactory = (options: ClientOptions) => Client;

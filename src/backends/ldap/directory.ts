@@ -1,6 +1,13 @@
 import {
-  ConstraintViolationError, InappropriateAuthError, InsufficientAccessError, InvalidCredentialsError,
-  InvalidDNSyntaxError, NoSuchObjectError, UnwillingToPerformError, type Entry,
+  ConstraintViolationError,
+  InappropriateAuthError,
+  InsufficientAccessError,
+  InvalidCredentialsError,
+  InvalidDNSyntaxError,
+  NoSuchObjectError,
+  UnwillingToPerformError,
+  type Client,
+  type Entry,
 } from 'ldapts';
 import type { Directory, DirectoryLogin, DirectoryUser } from '../../domain/authn.js';
 import { PortcullisError } from '../../domain/errors.js';
@@ -15,8 +22,15 @@ import { ServicePool } from './pool.js';
 // A user's bind refused for reasons of the account itself: wrong password, no such entry,
 // locked or disabled (servers differ in which code they use). Anything else (TLS required,
 // protocol errors) is a fault of ours or the server's, which must not read as a wrong password.
-const REFUSALS = [InvalidCredentialsError, InappropriateAuthError, UnwillingToPerformError, InvalidDNSyntaxError,
-  NoSuchObjectError, ConstraintViolationError, InsufficientAccessError];
+const REFUSALS = [
+  InvalidCredentialsError,
+  InappropriateAuthError,
+  UnwillingToPerformError,
+  InvalidDNSyntaxError,
+  NoSuchObjectError,
+  ConstraintViolationError,
+  InsufficientAccessError,
+];
 const isRefusal = (err: unknown) => REFUSALS.some((cls) => err instanceof cls);
 
 /**
@@ -26,16 +40,20 @@ const isRefusal = (err: unknown) => REFUSALS.some((cls) => err instanceof cls);
 export class LdapDirectory implements Directory {
   readonly #pool: ServicePool | undefined;
 
-  constructor(private readonly s: LdapSettings, private readonly connect: ConnectSettings, private readonly log?: Logger) {
+  constructor(
+    private readonly s: LdapSettings,
+    private readonly connect: ConnectSettings,
+    private readonly log?: Logger,
+  ) {
     const account = serviceAccountOf(s.mode);
     if (account) this.#pool = new ServicePool(connect, account.dn, account.password, s.poolSize);
   }
 
   login(username: string, password: Secret): Promise<DirectoryLogin> {
     const mode = this.s.mode;
-    return guard(() => (mode.kind === 'bind'
-      ? this.#bindFirst(mode.dnTemplate, username, password.reveal())
-      : this.#searchFirst(mode.search, username, password.reveal())));
+    return guard(() =>
+      mode.kind === 'bind' ? this.#bindFirst(mode.dnTemplate, username, password.reveal()) : this.#searchFirst(mode.search, username, password.reveal()),
+    );
   }
 
   /**
@@ -46,10 +64,12 @@ export class LdapDirectory implements Directory {
     const pool = this.#pool;
     const search = this.#userSearch();
     if (!pool || !search) return Promise.resolve({ username, groups: [] });
-    return guard(() => pool.use(async (run) => {
-      const entry = await this.#find(run, search, username);
-      return entry ? { username: entry.username, groups: await groupsOf(run, entry, this.s.groups) } : null;
-    }));
+    return guard(() =>
+      pool.use(async (run) => {
+        const entry = await this.#find(run, search, username);
+        return entry ? { username: entry.username, groups: await groupsOf(run, entry, this.s.groups) } : null;
+      }),
+    );
   }
 
   close(): Promise<void> {
@@ -89,7 +109,7 @@ export class LdapDirectory implements Directory {
   async #bind<T>(dn: string, password: string, fn: (run: Search) => Promise<T>): Promise<T | false> {
     // An empty password makes a simple bind unauthenticated, which servers answer with success.
     if (password === '') return false;
-    let client;
+    let client: Client;
     try {
       client = await openBound(this.connect, dn, password);
     } catch (err) {

@@ -23,15 +23,18 @@ interface Group {
 export async function groupsOf(search: Search, user: UserEntry, s: GroupSettings): Promise<string[]> {
   if (s.source === 'none') return [];
   const byDn = new Map<string, Group>();
-  const fresh = (groups: Group[]) => groups.filter((g) => {
-    const key = g.dn.toLowerCase();
-    if (byDn.has(key)) return false;
-    byDn.set(key, g);
-    return true;
-  });
-  let level = fresh(s.source === 'memberOf'
-    ? user.memberOf.map(fromDn)
-    : await searchGroups(search, s, fillTemplate(s.filter, { dn: user.dn, username: user.username }, escapeFilterValue)));
+  const fresh = (groups: Group[]) =>
+    groups.filter((g) => {
+      const key = g.dn.toLowerCase();
+      if (byDn.has(key)) return false;
+      byDn.set(key, g);
+      return true;
+    });
+  let level = fresh(
+    s.source === 'memberOf'
+      ? user.memberOf.map(fromDn)
+      : await searchGroups(search, s, fillTemplate(s.filter, { dn: user.dn, username: user.username }, escapeFilterValue)),
+  );
   for (let depth = 1; depth <= s.nestedDepth && level.length > 0; depth++) {
     level = fresh(s.source === 'memberOf' ? await parentsByMemberOf(search, level) : await parentsBySearch(search, s, level));
   }
@@ -41,16 +44,18 @@ export async function groupsOf(search: Search, user: UserEntry, s: GroupSettings
 const fromDn = (dn: string): Group => ({ dn, name: firstRdnValue(dn) });
 
 async function parentsByMemberOf(search: Search, groups: Group[]): Promise<Group[]> {
-  const lists = await Promise.all(groups.map(async (g) => {
-    try {
-      const [entry] = await search(g.dn, { scope: 'base', attributes: ['memberOf'] });
-      return entry ? attrValues(entry, 'memberOf') : [];
-    } catch (err) {
-      // A group the account may not read, or one deleted meanwhile, simply has no parents.
-      if (isDirectoryAnswer(err)) return [];
-      throw err;
-    }
-  }));
+  const lists = await Promise.all(
+    groups.map(async (g) => {
+      try {
+        const [entry] = await search(g.dn, { scope: 'base', attributes: ['memberOf'] });
+        return entry ? attrValues(entry, 'memberOf') : [];
+      } catch (err) {
+        // A group the account may not read, or one deleted meanwhile, simply has no parents.
+        if (isDirectoryAnswer(err)) return [];
+        throw err;
+      }
+    }),
+  );
   return lists.flat().map(fromDn);
 }
 

@@ -23,12 +23,16 @@ export function openDirectory(s: LdapSettings, opts: OpenDirectoryOptions = {}):
   }
   const plain = s.startTls ? [] : s.urls.filter((u) => u.startsWith('ldap://'));
   if (plain.length > 0) opts.logger?.warn({ urls: plain }, 'LDAP passwords will cross the network unencrypted: use ldaps:// or ldap.startTls');
-  return new LdapDirectory(s, {
-    urls: s.urls,
-    startTls: s.startTls,
-    tls: { ca, rejectUnauthorized: s.tlsVerify },
-    connectTimeoutMs: s.connectTimeoutMs,
-    timeoutMs: s.timeoutMs,
-    createClient: opts.createClient ?? ((o) => new Client(o)),
-  }, opts.logger);
+  return new LdapDirectory(
+    s,
+    {
+      urls: s.urls,
+      startTls: s.startTls,
+      tls: { ca, rejectUnauthorized: s.tlsVerify },
+      connectTimeoutMs: s.connectTimeoutMs,
+      timeoutMs: s.timeoutMs,
+      createClient: opts.createClient ?? ((o) => new Client(o)),
+    },
+    opts.logger,
+  );
 }

@@ -14,8 +14,12 @@ export class ServicePool {
   #open = 0;
   #closed = false;
 
-  constructor(private readonly settings: ConnectSettings, private readonly bindDn: string,
-    private readonly bindPassword: string, private readonly size: number) {}
+  constructor(
+    private readonly settings: ConnectSettings,
+    private readonly bindDn: string,
+    private readonly bindPassword: string,
+    private readonly size: number,
+  ) {}
 
   /** Runs fn with a bound search function; errors other than the server's verdicts retire the connection. */
   async use<T>(fn: (search: Search) => Promise<T>): Promise<T> {

@@ -78,5 +78,8 @@ export async function migrate(db: SqlClient): Promise<number[]> {
 
 /** Parameterless multi-statement text, split so both drivers run it through the same call. */
 function splitStatements(sql: string): string[] {
-  return sql.split(';').map((s) => s.trim()).filter((s) => s.length > 0);
+  return sql
+    .split(';')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }

@@ -26,10 +26,10 @@ export class SqlProjects implements ProjectsRepository {
 
   async create(name: string, isPublic: boolean): Promise<ProjectRecord> {
     try {
-      const rows = await this.db.query<ProjectRow>(
-        'INSERT INTO projects (name, public) VALUES ($1, $2) RETURNING id, name, public, created_at',
-        [name, isPublic],
-      );
+      const rows = await this.db.query<ProjectRow>('INSERT INTO projects (name, public) VALUES ($1, $2) RETURNING id, name, public, created_at', [
+        name,
+        isPublic,
+      ]);
       return toProject(rows[0] as ProjectRow);
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`project ${name} already exists`);
@@ -38,10 +38,10 @@ export class SqlProjects implements ProjectsRepository {
   }
 
   async setPublic(name: string, isPublic: boolean): Promise<ProjectRecord> {
-    const rows = await this.db.query<ProjectRow>(
-      'UPDATE projects SET public = $2, updated_at = now() WHERE name = $1 RETURNING id, name, public, created_at',
-      [name, isPublic],
-    );
+    const rows = await this.db.query<ProjectRow>('UPDATE projects SET public = $2, updated_at = now() WHERE name = $1 RETURNING id, name, public, created_at', [
+      name,
+      isPublic,
+    ]);
     if (!rows[0]) throw new NotFoundError(`project ${name} not found`);
     return toProject(rows[0]);
   }
@@ -87,12 +87,13 @@ export class SqlProjects implements ProjectsRepository {
 
   async removeMember(project: string, principal: Principal): Promise<void> {
     const p = await this.require(project);
-    const rows = principal.kind === 'group'
-      ? await this.db.query('DELETE FROM project_members WHERE project_id = $1 AND group_name = $2 RETURNING id', [p.id, principal.name])
-      : await this.db.query(
-        'DELETE FROM project_members m USING users u WHERE m.project_id = $1 AND m.user_id = u.id AND u.username = $2 RETURNING m.id',
-        [p.id, principal.name],
-      );
+    const rows =
+      principal.kind === 'group'
+        ? await this.db.query('DELETE FROM project_members WHERE project_id = $1 AND group_name = $2 RETURNING id', [p.id, principal.name])
+        : await this.db.query('DELETE FROM project_members m USING users u WHERE m.project_id = $1 AND m.user_id = u.id AND u.username = $2 RETURNING m.id', [
+            p.id,
+            principal.name,
+          ]);
     if (rows.length === 0) throw new NotFoundError(`${principal.kind} ${principal.name} is not a member of ${project}`);
   }
 

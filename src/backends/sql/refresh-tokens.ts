@@ -7,10 +7,12 @@ export class SqlRefreshTokens implements RefreshTokensRepository {
   constructor(private readonly db: Queryable) {}
 
   async create(tokenHash: string, userId: number, clientId: string, expiresAt: Date | null): Promise<void> {
-    await this.db.query(
-      'INSERT INTO refresh_tokens (token_hash, user_id, client_id, expires_at) VALUES ($1, $2, $3, $4)',
-      [tokenHash, userId, clientId, expiresAt],
-    );
+    await this.db.query('INSERT INTO refresh_tokens (token_hash, user_id, client_id, expires_at) VALUES ($1, $2, $3, $4)', [
+      tokenHash,
+      userId,
+      clientId,
+      expiresAt,
+    ]);
   }
 
   async find(tokenHash: string): Promise<RefreshTokenRecord | null> {

@@ -15,16 +15,22 @@ export const User = Type.Object({
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
-export const NewUser = Type.Object({
-  username: Type.String({ minLength: 1, maxLength: 255 }),
-  password: Type.String({ minLength: 1, maxLength: 1024 }),
-  admin: Type.Optional(Type.Boolean()),
-}, strict);
-export const UserPatch = Type.Object({
-  password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
-  admin: Type.Optional(Type.Boolean()),
-  disabled: Type.Optional(Type.Boolean()),
-}, { ...strict, minProperties: 1 });
+export const NewUser = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 255 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    admin: Type.Optional(Type.Boolean()),
+  },
+  strict,
+);
+export const UserPatch = Type.Object(
+  {
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    admin: Type.Optional(Type.Boolean()),
+    disabled: Type.Optional(Type.Boolean()),
+  },
+  { ...strict, minProperties: 1 },
+);
 
 export const Project = Type.Object({ name: Type.String(), public: Type.Boolean(), createdAt: Type.String() });
 export const NewProject = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }), public: Type.Optional(Type.Boolean()) }, strict);

@@ -17,7 +17,7 @@ export function bundleCertificates(key: SigningKey, extra: readonly X509Certific
 }
 
 export function bundlePem(certs: readonly X509Certificate[]): string {
-  return certs.map((c) => c.toString().trim()).join('\n') + '\n';
+  return `${certs.map((c) => c.toString().trim()).join('\n')}\n`;
 }
 
 export interface PublicJwk {

@@ -29,25 +29,23 @@ export async function generateSigningKey(opts: GenerateOptions): Promise<{ keyFi
   const keys = await webcrypto.subtle.generateKey(params, true, ['sign', 'verify']);
   const notBefore = new Date(Date.now() - 60_000);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: randomBytes(16).toString('hex').replace(/^[89a-f]/, '1'),
+    // A positive serial: DER reads a leading 1 bit as a negative number.
+    serialNumber: `1${randomBytes(16).toString('hex').slice(1)}`,
     name: `CN=${opts.commonName ?? 'portcullis token signer'}`,
     notBefore,
     notAfter: new Date(notBefore.getTime() + (opts.validDays ?? 3650) * 86_400_000),
     keys,
     signingAlgorithm: params,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-    ],
+    extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
-  const keyPem = `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`;
+  const keyPem = `-----BEGIN PRIVATE KEY-----\n${(pkcs8.match(/.{1,64}/g) ?? []).join('\n')}\n-----END PRIVATE KEY-----\n`;
   await mkdir(opts.dir, { recursive: true });
   const keyFile = join(opts.dir, KEY_FILE);
   const certFile = join(opts.dir, CERT_FILE);
   await writeFile(keyFile, keyPem, { mode: 0o600 });
   // writeFile's mode applies only to a new file; a replaced key (--force) must not stay readable.
   await chmod(keyFile, 0o600);
-  await writeFile(certFile, cert.toString('pem') + '\n', { mode: 0o644 });
+  await writeFile(certFile, `${cert.toString('pem')}\n`, { mode: 0o644 });
   return { keyFile, certFile };
 }

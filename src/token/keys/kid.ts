@@ -25,5 +25,5 @@ function base32(bytes: Uint8Array): string {
 export function libtrustKeyId(publicKey: KeyObject): string {
   const der = publicKey.export({ type: 'spki', format: 'der' });
   const digest = createHash('sha256').update(der).digest().subarray(0, 30);
-  return base32(digest).match(/.{4}/g)!.join(':');
+  return (base32(digest).match(/.{4}/g) ?? []).join(':');
 }

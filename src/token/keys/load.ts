@@ -36,7 +36,10 @@ async function readText(file: string, what: string): Promise<string> {
 }
 
 export async function signingKeyExists(dir: string): Promise<boolean> {
-  return access(join(dir, KEY_FILE)).then(() => true, () => false);
+  return access(join(dir, KEY_FILE)).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function loadSigningKey(dir: string, expected?: 'ES256' | 'RS256'): Promise<SigningKey> {
