@@ -13,6 +13,7 @@ import { makeOciImage, type OciImage } from '../harness/image.js';
 import { requireBinary, tempDir } from '../harness/proc.js';
 import { startRegistry, type Registry } from '../harness/registry.js';
 import { startPortcullis, type Portcullis } from './helpers/portcullis.js';
+import { expectRefused } from './helpers/refusals.js';
 import { expectAdminPushAnonymousPull } from './helpers/round-trip.js';
 
 type Service = { environment: Record<string, string> };
@@ -50,7 +51,7 @@ describe('the registry as docker-compose.yml configures it', () => {
 
   it('enforces token auth and accepts Portcullis tokens', async () => {
     const ref = `${registry.host}/library/compose:v1`;
-    expect((await skopeo.push(image, ref, { creds: 'anonymous' })).code).not.toBe(0);
+    expectRefused(await skopeo.push(image, ref, { creds: 'anonymous' }), 'denied');
     await expectAdminPushAnonymousPull(skopeo, image, registry, ref);
   });
 });

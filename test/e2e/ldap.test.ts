@@ -8,9 +8,10 @@ import { dockerClient, startDockerd, type DockerClient, type Dockerd } from '../
 import { makeOciImage, type OciImage } from '../harness/image.js';
 import { requireBinary } from '../harness/proc.js';
 import { startRegistry, type Registry } from '../harness/registry.js';
-import { startSlapd, type Slapd } from '../harness/slapd.js';
-import { LDAP_PEOPLE_DN, LDAP_SERVICE, LDAP_USERS } from '../fixtures/ldap/index.js';
+import { searchModeConfig, startSlapd, type Slapd } from '../harness/slapd.js';
+import { LDAP_USERS } from '../fixtures/ldap/index.js';
 import { ISSUER, SERVICE, startPortcullis, type Portcullis } from './helpers/portcullis.js';
+import { expectRealmAnswered, expectRefused, realmAnswers } from './helpers/refusals.js';
 
 describe('docker with LDAP users through the real registry', () => {
   let slapd: Slapd;
@@ -26,13 +27,7 @@ describe('docker with LDAP users through the real registry', () => {
     slapd = await startSlapd();
     const config = {
       auth: { backends: ['local', 'ldap'] },
-      ldap: {
-        urls: [slapd.url],
-        startTls: true,
-        caFile: slapd.caFile,
-        search: { bindDn: LDAP_SERVICE.dn, bindPassword: LDAP_SERVICE.password, baseDn: LDAP_PEOPLE_DN },
-        groups: { source: 'memberOf' },
-      },
+      ldap: searchModeConfig(slapd, { startTls: true, caFile: slapd.caFile, groups: { source: 'memberOf' } }),
     };
     portcullis = await startPortcullis({ configYaml: stringify(config) });
     registry = await startRegistry({ realm: portcullis.realm, service: SERVICE, issuer: ISSUER, rootCertBundle: portcullis.bundlePem });
@@ -64,13 +59,13 @@ describe('docker with LDAP users through the real registry', () => {
 
   it('an LDAP user outside that group logs in but is refused the push', async () => {
     const { bob } = LDAP_USERS;
-    const push = await docker.push(image, ref('secret/outsider'), { creds: { user: bob.uid, password: bob.password } });
-    expect(push.code).not.toBe(0);
-    expect(push.stderr).toMatch(/denied/i);
+    const push = await docker.push(image, ref('secret/outsider'), { creds: { username: bob.uid, password: bob.password } });
+    expectRefused(push, 'denied');
   });
 
   it('a wrong LDAP password is refused at login', async () => {
-    const login = await docker.login(registry.host, LDAP_USERS.alice.uid, 'not-her-password');
-    expect(login.code).not.toBe(0);
+    const before = realmAnswers(portcullis.logs(), 401);
+    expectRefused(await docker.login(registry.host, LDAP_USERS.alice.uid, 'not-her-password'), 'auth');
+    await expectRealmAnswered(portcullis, 401, before);
   });
 });

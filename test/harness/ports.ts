@@ -1,4 +1,5 @@
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { pollUntil } from './proc.js';
 
 /** Asks the kernel for a free loopback port. */
 export async function freePort(): Promise<number> {
@@ -15,17 +16,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves once a TCP connect to host:port succeeds, or rejects after timeoutMs. */
-export async function waitForPort(port: number, timeoutMs = 15_000, host = '127.0.0.1'): Promise<void> {
-  const { connect } = await import('node:net');
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect({ port, host });
-      s.once('connect', () => { s.destroy(); resolve(true); });
-      s.once('error', () => { s.destroy(); resolve(false); });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`port ${host}:${port} did not open within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export function waitForPort(port: number, timeoutMs = 15_000, host = '127.0.0.1'): Promise<void> {
+  const accepts = () => new Promise<boolean>((resolve) => {
+    const s = connect({ port, host });
+    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('error', () => { s.destroy(); resolve(false); });
+  });
+  return pollUntil(accepts, undefined, `port ${host}:${port}`, timeoutMs);
 }

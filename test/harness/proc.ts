@@ -98,12 +98,13 @@ export async function requireBinary(name: string): Promise<void> {
 
 /**
  * Polls `check` every `intervalMs` until it returns true; fails fast when `exited` settles (the
- * daemon being waited for crashed) instead of sitting out the whole timeout.
+ * daemon being waited for crashed) instead of sitting out the whole timeout. `exited` is
+ * undefined when no process of ours is behind the wait (a state in a database or a directory).
  */
-export async function pollUntil(check: () => Promise<boolean>, exited: Promise<void>, what: string,
+export async function pollUntil(check: () => Promise<boolean>, exited: Promise<void> | undefined, what: string,
   timeoutMs = 15_000, intervalMs = 50): Promise<void> {
   let dead = false;
-  void exited.then(() => { dead = true; });
+  void exited?.then(() => { dead = true; });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

@@ -4,11 +4,12 @@ import { inject } from 'vitest';
 import { buildApp, type AppOptions } from '../../src/app.js';
 import { resolveConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
-import type { SqlStore } from '../../src/backends/store.js';
+import type { CachedStore } from '../../src/backends/snapshot/cached-store.js';
 import type { Queryable } from '../../src/backends/sql/client.js';
 import { tempDir } from '../harness/proc.js';
+import { ADMIN } from '../fixtures/accounts.js';
 
-export const ADMIN = { username: 'admin', password: 'admin-password-1' };
+export { ADMIN };
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? (T[K] extends unknown[] ? T[K] : DeepPartial<T[K]>) : T[K] };
 
@@ -32,8 +33,8 @@ export interface TestApp {
   app: FastifyInstance;
   config: Config;
   dataDir: string;
-  /** Closes the app and builds it again on the same config and data: a service restart. */
-  restart(): Promise<void>;
+  /** Closes the app and builds it again on the same data: a service restart, with `changes` to its config if given. */
+  restart(changes?: Partial<Config>): Promise<void>;
   /** Closes the app and removes its data directory. */
   close(): Promise<void>;
 }
@@ -51,9 +52,10 @@ export async function buildTestApp(overrides: Parameters<typeof testConfig>[0] =
     app,
     config,
     dataDir: dir.path,
-    restart: async () => {
+    restart: async (changes = {}) => {
       await t.app.close();
-      t.app = await buildApp(config, { logger: false, ...opts });
+      t.config = { ...t.config, ...changes };
+      t.app = await buildApp(t.config, { logger: false, ...opts });
     },
     close: async () => {
       await t.app.close();
@@ -65,12 +67,15 @@ export async function buildTestApp(overrides: Parameters<typeof testConfig>[0] =
 
 /** The app's database, for tests that look at or change rows directly. */
 export function sqlOf(t: TestApp): Queryable {
-  return (t.app.services.store as SqlStore).db;
+  return (t.app.services.store as CachedStore).sql.db;
 }
 
 export function basic(username: string, password: string): string {
   return 'Basic ' + Buffer.from(`${username}:${password}`).toString('base64');
 }
+
+/** The configured admin's Authorization header, for admin API calls and admin token requests. */
+export const ADMIN_AUTH = basic(ADMIN.username, ADMIN.password);
 
 /** Decodes a JWT's header and claims without verifying (tests verify separately where it matters). */
 export function decodeJwt(token: string): { header: Record<string, unknown>; claims: Record<string, unknown> } {

@@ -1,6 +1,6 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, basic, type TestApp } from '../helpers/app.js';
+import { ADMIN, ADMIN_AUTH, basic, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet } from '../helpers/realm.js';
 import { buildStoreApp, STORES, usePostgres } from '../helpers/stores.js';
 
@@ -11,7 +11,7 @@ const postgres = usePostgres();
 
 describe.each(STORES)('admin API on the %s store', (kind) => {
   let t: TestApp;
-  const call = (method: Method, url: string, payload?: object, authorization = basic(ADMIN.username, ADMIN.password)): Promise<LightMyRequestResponse> =>
+  const call = (method: Method, url: string, payload?: object, authorization = ADMIN_AUTH): Promise<LightMyRequestResponse> =>
     t.app.inject({ method, url: `/api/v1${url}`, headers: { authorization }, ...(payload ? { payload } : {}) });
   const ok = async (method: Method, url: string, payload?: object, status = 200) => {
     const res = await call(method, url, payload);

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ADMIN, basic, type TestApp } from '../helpers/app.js';
+import { ADMIN, ADMIN_AUTH, basic, type TestApp } from '../helpers/app.js';
 import { granted, realmGet } from '../helpers/realm.js';
 import { buildStoreApp, STORES, usePostgres } from '../helpers/stores.js';
 
@@ -18,11 +18,10 @@ describe.each(STORES)('first start on the %s store', (kind) => {
   it('creates the configured admin and a public library project', async () => {
     t = await buildStoreApp(kind, postgres);
     expect(t.app.services.bootstrap).toEqual({ created: true });
-    const asAdmin = basic(ADMIN.username, ADMIN.password);
-    expect(await projects(t, asAdmin)).toEqual([expect.objectContaining({ name: 'library', public: true })]);
-    const users = await t.app.inject({ url: '/api/v1/users', headers: { authorization: asAdmin } });
+    expect(await projects(t, ADMIN_AUTH)).toEqual([expect.objectContaining({ name: 'library', public: true })]);
+    const users = await t.app.inject({ url: '/api/v1/users', headers: { authorization: ADMIN_AUTH } });
     expect(users.json()).toEqual([expect.objectContaining({ username: ADMIN.username, admin: true, disabled: false })]);
-    expect(granted(await realmGet(t.app, { service: 'registry', scope: 'registry:catalog:*' }, asAdmin)).access)
+    expect(granted(await realmGet(t.app, { service: 'registry', scope: 'registry:catalog:*' }, ADMIN_AUTH)).access)
       .toEqual([{ type: 'registry', name: 'catalog', actions: ['*'] }]);
   });
 

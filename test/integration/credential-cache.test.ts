@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Secret } from '../../src/domain/secret.js';
-import { ADMIN, basic, buildTestApp, type TestApp } from '../helpers/app.js';
+import { ADMIN_AUTH, basic, buildTestApp, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet } from '../helpers/realm.js';
 
 // Counts real bcrypt comparisons: the behaviour the cache exists for, without timing anything.
@@ -57,7 +57,7 @@ describe('credential cache (bcrypt cost 10)', () => {
   it('refuses the old password immediately after a password change', async () => {
     granted(await login('alice', 'alice-password-1'));
     const res = await t.app.inject({
-      method: 'PATCH', url: '/api/v1/users/alice', headers: { authorization: basic(ADMIN.username, ADMIN.password) }, payload: { password: 'alice-password-2' },
+      method: 'PATCH', url: '/api/v1/users/alice', headers: { authorization: ADMIN_AUTH }, payload: { password: 'alice-password-2' },
     });
     expect(res.statusCode).toBe(200);
     expect(errorCode(await login('alice', 'alice-password-1'), 401)).toBe('UNAUTHORIZED');

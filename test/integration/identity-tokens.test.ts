@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/domain/secret.js';
-import { ADMIN, basic, sqlOf, type TestApp } from '../helpers/app.js';
+import { ADMIN_AUTH, basic, sqlOf, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet, realmPost } from '../helpers/realm.js';
 import { buildStoreApp, STORES, usePostgres } from '../helpers/stores.js';
 
@@ -14,20 +13,20 @@ describe.each(STORES)('identity tokens on the %s store', (kind) => {
   let t: TestApp;
 
   /** docker login: the password once, asking for offline access. */
-  const login = async (username: string): Promise<string> => {
-    const res = await realmGet(t.app, { account: username, client_id: 'docker', offline_token: 'true', service: 'registry' }, basic(username, PASSWORD));
+  const login = async (username: string, app = t.app): Promise<string> => {
+    const res = await realmGet(app, { account: username, client_id: 'docker', offline_token: 'true', service: 'registry' }, basic(username, PASSWORD));
     const { body } = granted(res);
     expect(body.refresh_token).toMatch(/^pcr_[A-Za-z0-9_-]{40,}$/);
     return body.refresh_token as string;
   };
   /** docker pull/push afterwards: the refresh token alone, no Authorization header. */
-  const refresh = (token: string, clientId = 'docker') =>
-    realmPost(t.app, { grant_type: 'refresh_token', refresh_token: token, client_id: clientId, service: 'registry', scope: SCOPE });
+  const refresh = (token: string, clientId = 'docker', app = t.app) =>
+    realmPost(app, { grant_type: 'refresh_token', refresh_token: token, client_id: clientId, service: 'registry', scope: SCOPE });
   const patchUser = (name: string, body: object) =>
-    t.app.inject({ method: 'PATCH', url: `/api/v1/users/${name}`, headers: { authorization: basic(ADMIN.username, ADMIN.password) }, payload: body });
-  const newUser = async (name: string) => {
-    await t.app.services.admin.createUser(name, new Secret(PASSWORD), false);
-    await t.app.services.admin.setMember('team', { kind: 'user', name }, 'developer');
+    t.app.inject({ method: 'PATCH', url: `/api/v1/users/${name}`, headers: { authorization: ADMIN_AUTH }, payload: body });
+  const newUser = async (name: string, app = t.app) => {
+    await app.services.admin.createUser(name, new Secret(PASSWORD), false);
+    await app.services.admin.setMember('team', { kind: 'user', name }, 'developer');
   };
 
   beforeAll(async () => {
@@ -87,7 +86,7 @@ describe.each(STORES)('identity tokens on the %s store', (kind) => {
   it('is revoked on demand, through the admin API, leaving the password working', async () => {
     await newUser('gina');
     const [first, second] = [await login('gina'), await login('gina')];
-    const res = await t.app.inject({ method: 'DELETE', url: '/api/v1/users/gina/identity-tokens', headers: { authorization: basic(ADMIN.username, ADMIN.password) } });
+    const res = await t.app.inject({ method: 'DELETE', url: '/api/v1/users/gina/identity-tokens', headers: { authorization: ADMIN_AUTH } });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ revoked: 2 });
     for (const token of [first, second]) expect(errorCode(await refresh(token), 401)).toBe('INVALID_GRANT');
@@ -105,7 +104,7 @@ describe.each(STORES)('identity tokens on the %s store', (kind) => {
   it('is revoked by deleting the user', async () => {
     await newUser('erin');
     const token = await login('erin');
-    const res = await t.app.inject({ method: 'DELETE', url: '/api/v1/users/erin', headers: { authorization: basic(ADMIN.username, ADMIN.password) } });
+    const res = await t.app.inject({ method: 'DELETE', url: '/api/v1/users/erin', headers: { authorization: ADMIN_AUTH } });
     expect(res.statusCode).toBe(204);
     expect(errorCode(await refresh(token), 401)).toBe('INVALID_GRANT');
   });
@@ -119,11 +118,20 @@ describe.each(STORES)('identity tokens on the %s store', (kind) => {
     expect(errorCode(await realmPost(t.app, { grant_type: 'refresh_token', service: 'registry' }), 400)).toBe('INVALID_REQUEST');
   });
 
-  it('stop working once identity tokens are turned off (the last test: it rebuilds the app)', async () => {
-    const token = await login('alice');
-    await t.app.close();
-    t.app = await buildApp({ ...t.config, identityTokens: { ...t.config.identityTokens, enabled: false } }, { logger: false });
-    const res = await refresh(token);
-    expect(errorCode(res, 401)).toBe('INVALID_GRANT');
+  // Its own app: turning the feature off must not change what the other tests run against.
+  describe('turned off', () => {
+    let own: TestApp;
+    beforeEach(async () => {
+      own = await buildStoreApp(kind, postgres, { identityTokens: { enabled: true } });
+      await own.app.services.admin.createProject('team', false);
+      await newUser('alice', own.app);
+    });
+    afterEach(async () => { await own?.close(); });
+
+    it('stop working once identity tokens are turned off', async () => {
+      const token = await login('alice', own.app);
+      await own.restart({ identityTokens: { ...own.config.identityTokens, enabled: false } });
+      expect(errorCode(await refresh(token, 'docker', own.app), 401)).toBe('INVALID_GRANT');
+    });
   });
 });

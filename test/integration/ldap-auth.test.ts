@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/domain/authn.js';
 import { Secret } from '../../src/domain/secret.js';
 import { LDAP_USERS } from '../fixtures/ldap/index.js';
-import { ADMIN, basic, buildTestApp, decodeJwt, type TestApp } from '../helpers/app.js';
+import { ADMIN, ADMIN_AUTH, basic, buildTestApp, decodeJwt, type TestApp } from '../helpers/app.js';
 import { bindModeConfig, ldapAuthenticator, searchModeConfig, startSlapd, type Slapd } from '../harness/slapd.js';
 
 const { alice, bob } = LDAP_USERS;
@@ -21,7 +21,7 @@ describe('LDAP search-then-bind, with local users side by side', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await buildTestApp({ auth: { backends: ['local', 'ldap'] }, ldap: searchModeConfig(slapd, { cacheTtlSeconds: 0 }) });
-    const created = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: { authorization: basic(ADMIN.username, ADMIN.password) },
+    const created = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: { authorization: ADMIN_AUTH },
       payload: { username: 'lena', password: 'lena-local-pass' } });
     expect(created.statusCode).toBe(201);
   });
@@ -67,10 +67,9 @@ describe('LDAP search-then-bind, with local users side by side', () => {
   });
 
   it('refuses a directory user whose row an admin disabled', async () => {
-    const admin = { authorization: basic(ADMIN.username, ADMIN.password) };
-    await t.app.inject({ method: 'PATCH', url: '/api/v1/users/bob', headers: admin, payload: { disabled: true } });
+    await t.app.inject({ method: 'PATCH', url: '/api/v1/users/bob', headers: { authorization: ADMIN_AUTH }, payload: { disabled: true } });
     expect((await token(t, 'bob', bob.password)).statusCode).toBe(401);
-    await t.app.inject({ method: 'PATCH', url: '/api/v1/users/bob', headers: admin, payload: { disabled: false } });
+    await t.app.inject({ method: 'PATCH', url: '/api/v1/users/bob', headers: { authorization: ADMIN_AUTH }, payload: { disabled: false } });
     expect((await token(t, 'bob', bob.password)).statusCode).toBe(200);
   });
 });

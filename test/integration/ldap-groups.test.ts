@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { LDAP_GROUPS, LDAP_GROUPS_DN, LDAP_USERS, type LdapUserName } from '../fixtures/ldap/index.js';
-import { ADMIN, basic, buildTestApp, decodeJwt, type TestApp } from '../helpers/app.js';
+import { ADMIN_AUTH, basic, buildTestApp, decodeJwt, type TestApp } from '../helpers/app.js';
 import { bindModeConfig, LdapSwitch, searchModeConfig, startSlapd, type Slapd } from '../harness/slapd.js';
-
-const adminAuth = { authorization: basic(ADMIN.username, ADMIN.password) };
 
 /** The access a directory user is granted for one scope. */
 async function granted(t: TestApp, user: LdapUserName, scope: string): Promise<unknown> {
@@ -31,9 +29,9 @@ async function grantedByIdentityToken(t: TestApp, user: LdapUserName, scope: str
 }
 
 async function project(t: TestApp, name: string, members: Record<string, string>): Promise<void> {
-  expect((await t.app.inject({ method: 'POST', url: '/api/v1/projects', headers: adminAuth, payload: { name } })).statusCode).toBe(201);
+  expect((await t.app.inject({ method: 'POST', url: '/api/v1/projects', headers: { authorization: ADMIN_AUTH }, payload: { name } })).statusCode).toBe(201);
   for (const [principal, role] of Object.entries(members)) {
-    const res = await t.app.inject({ method: 'PUT', url: `/api/v1/projects/${name}/members/${principal}`, headers: adminAuth, payload: { role } });
+    const res = await t.app.inject({ method: 'PUT', url: `/api/v1/projects/${name}/members/${principal}`, headers: { authorization: ADMIN_AUTH }, payload: { role } });
     expect(res.statusCode).toBe(200);
   }
 }

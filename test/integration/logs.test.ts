@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loggerOptions } from '../../src/routes/logging.js';
 import { Secret } from '../../src/domain/secret.js';
-import { ADMIN, basic, buildTestApp, type TestApp } from '../helpers/app.js';
+import { ADMIN, ADMIN_AUTH, basic, buildTestApp, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet, realmPost } from '../helpers/realm.js';
 
 const PASSWORD = 'log-password-very-secret';
@@ -17,7 +17,7 @@ describe('what the service logs at info', () => {
     await t.app.services.admin.createUser('alice', new Secret(PASSWORD), false);
 
     const auth = basic('alice', PASSWORD);
-    secrets.push(auth, auth.slice('Basic '.length), basic(ADMIN.username, ADMIN.password).slice('Basic '.length));
+    secrets.push(auth, auth.slice('Basic '.length), ADMIN_AUTH.slice('Basic '.length));
     const login = granted(await realmGet(t.app, { account: 'alice', client_id: 'docker', offline_token: 'true', service: 'registry' }, auth));
     const refreshToken = login.body.refresh_token as string;
     secrets.push(login.body.token, refreshToken);
@@ -29,7 +29,7 @@ describe('what the service logs at info', () => {
     // Secrets where no client should put them: in the query string, in an admin request body.
     expect(errorCode(await t.app.inject({ url: `/token?service=nope&password=${PASSWORD}&refresh_token=${refreshToken}` }), 400)).toBe('UNKNOWN_SERVICE');
     const created = await t.app.inject({
-      method: 'POST', url: '/api/v1/users', headers: { authorization: basic(ADMIN.username, ADMIN.password) }, payload: { username: 'bob', password: PASSWORD },
+      method: 'POST', url: '/api/v1/users', headers: { authorization: ADMIN_AUTH }, payload: { username: 'bob', password: PASSWORD },
     });
     expect(created.statusCode).toBe(201);
   });

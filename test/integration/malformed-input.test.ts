@@ -3,7 +3,7 @@
  * status below 500. The seed makes a failure reproducible; the count keeps it to seconds.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, basic, buildTestApp, type TestApp } from '../helpers/app.js';
+import { ADMIN_AUTH, basic, buildTestApp, type TestApp } from '../helpers/app.js';
 
 const SEED = 0x5eed;
 const COUNT = 1500;
@@ -42,7 +42,7 @@ describe('malformed input never gets a 500 or a non-JSON answer', () => {
       if (r < 0.25) headers.authorization = `Basic ${bytes(Math.floor(random() * 40)).toString('base64')}`;
       else if (r < 0.35) headers.authorization = `${pick(PIECES)} ${pick(PIECES)}`;
       else if (r < 0.5) headers.authorization = basic(junk(2), junk(2));
-      else if (r < 0.6) headers.authorization = basic(ADMIN.username, ADMIN.password);
+      else if (r < 0.6) headers.authorization = ADMIN_AUTH;
       const kind = random();
       const method = kind < 0.4 ? 'GET' : kind < 0.8 ? 'POST' : pick(['PATCH', 'PUT', 'DELETE', 'POST'] as const);
       const url = kind < 0.8 ? `/token?${junk(6)}` : `${pick(ADMIN_PATHS)}${encodeURIComponent(junk(2))}`;

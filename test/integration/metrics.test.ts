@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, basic, buildTestApp, type TestApp } from '../helpers/app.js';
+import { ADMIN, ADMIN_AUTH, basic, buildTestApp, type TestApp } from '../helpers/app.js';
 
 describe('metrics', () => {
   let t: TestApp;
@@ -7,7 +7,7 @@ describe('metrics', () => {
   afterAll(async () => { await t.close(); });
 
   it('counts token requests by grant and status, and cached password checks', async () => {
-    const headers = { authorization: basic(ADMIN.username, ADMIN.password) };
+    const headers = { authorization: ADMIN_AUTH };
     for (let i = 0; i < 2; i++) expect((await t.app.inject({ url: '/token?service=registry', headers })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/token?service=registry', headers: { authorization: basic(ADMIN.username, 'wrong-password') } })).statusCode).toBe(401);
     const text = (await t.app.inject({ url: '/metrics' })).body;

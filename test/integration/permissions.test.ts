@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/model.js';
 import { Secret } from '../../src/domain/secret.js';
-import { ADMIN, basic, type TestApp } from '../helpers/app.js';
+import { ADMIN_AUTH, basic, type TestApp } from '../helpers/app.js';
 import { granted, realmGet } from '../helpers/realm.js';
 import { buildStoreApp, STORES, usePostgres } from '../helpers/stores.js';
 
@@ -18,7 +18,6 @@ const postgres = usePostgres();
 
 describe.each(STORES)('permissions through the %s store', (kind) => {
   let t: TestApp;
-  const asAdmin = basic(ADMIN.username, ADMIN.password);
   const access = async (authorization: string | undefined, scope: string | string[]) =>
     granted(await realmGet(t.app, { scope, service: 'registry' }, authorization)).access;
 
@@ -52,7 +51,7 @@ describe.each(STORES)('permissions through the %s store', (kind) => {
   });
 
   it('a system admin gets every action and the catalog; nobody else gets the catalog', async () => {
-    expect(await access(asAdmin, ['repository:acme/app:pull,push,delete', 'registry:catalog:*'])).toEqual([
+    expect(await access(ADMIN_AUTH, ['repository:acme/app:pull,push,delete', 'registry:catalog:*'])).toEqual([
       { type: 'repository', name: 'acme/app', actions: ['pull', 'push', 'delete'] },
       { type: 'registry', name: 'catalog', actions: ['*'] },
     ]);
@@ -60,19 +59,19 @@ describe.each(STORES)('permissions through the %s store', (kind) => {
   });
 
   it('nobody may push to a project that does not exist, not even a system admin', async () => {
-    expect(await access(asAdmin, 'repository:ghost/app:pull,push')).toEqual([]);
+    expect(await access(ADMIN_AUTH, 'repository:ghost/app:pull,push')).toEqual([]);
     expect(await access(basic('u-admin', PASSWORD), 'repository:ghost/app:push')).toEqual([]);
   });
 
   it('unknown resource types and actions grant nothing', async () => {
-    expect(await access(asAdmin, ['repository(plugin):acme/app:pull', 'widget:acme/app:pull', 'repository:acme/app:fly'])).toEqual([
+    expect(await access(ADMIN_AUTH, ['repository(plugin):acme/app:pull', 'widget:acme/app:pull', 'repository:acme/app:fly'])).toEqual([
       { type: 'repository', name: 'acme/app', actions: ['pull'] },
     ]);
   });
 
   it('making a project public through the API takes effect on the next token, and back', async () => {
     const setPublic = (value: boolean) => t.app.inject({
-      method: 'PATCH', url: '/api/v1/projects/acme', headers: { authorization: asAdmin }, payload: { public: value },
+      method: 'PATCH', url: '/api/v1/projects/acme', headers: { authorization: ADMIN_AUTH }, payload: { public: value },
     });
     expect(await access(undefined, 'repository:acme/app:pull')).toEqual([]);
     expect((await setPublic(true)).statusCode).toBe(200);

@@ -5,7 +5,7 @@ import { buildApp } from '../../src/app.js';
 import { ADVISORY_LOCKS } from '../../src/backends/sql/locks.js';
 import { MIGRATIONS } from '../../src/backends/sql/migrations.js';
 import { pollUntil } from '../harness/proc.js';
-import { ADMIN, basic, testConfig, type TestApp } from '../helpers/app.js';
+import { ADMIN, ADMIN_AUTH, basic, testConfig, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet, realmPost } from '../helpers/realm.js';
 import { buildStoreApp, usePostgres } from '../helpers/stores.js';
 
@@ -13,8 +13,7 @@ const postgres = usePostgres();
 
 describe('PostgreSQL going away and coming back', () => {
   let t: TestApp;
-  const asAdmin = basic(ADMIN.username, ADMIN.password);
-  const tokenRequest = () => realmGet(t.app, { service: 'registry', scope: 'repository:library/alpine:pull' }, asAdmin);
+  const tokenRequest = () => realmGet(t.app, { service: 'registry', scope: 'repository:library/alpine:pull' }, ADMIN_AUTH);
 
   /** 503 BACKEND_UNAVAILABLE with Retry-After, answered promptly rather than after a hang. */
   const expectUnavailable = async (request: () => Promise<LightMyRequestResponse>) => {
@@ -34,7 +33,7 @@ describe('PostgreSQL going away and coming back', () => {
   it('answers 503 while the database is down, then recovers without a rebuild', async () => {
     granted(await tokenRequest());
     expect((await t.app.inject({ url: '/readyz' })).statusCode).toBe(200);
-    const login = await realmGet(t.app, { client_id: 'docker', offline_token: 'true', service: 'registry' }, asAdmin);
+    const login = await realmGet(t.app, { client_id: 'docker', offline_token: 'true', service: 'registry' }, ADMIN_AUTH);
     const refreshGrant = { grant_type: 'refresh_token', refresh_token: granted(login).body.refresh_token ?? '', service: 'registry' };
 
     await postgres().stop();
@@ -43,7 +42,7 @@ describe('PostgreSQL going away and coming back', () => {
     await expectUnavailable(() => realmPost(t.app, { grant_type: 'password', username: 'someone', password: 'some-password', service: 'registry' }));
     // docker has no password to fall back on: a refresh token must not look revoked (401).
     await expectUnavailable(() => realmPost(t.app, refreshGrant));
-    await expectUnavailable(() => t.app.inject({ url: '/api/v1/users', headers: { authorization: asAdmin } }));
+    await expectUnavailable(() => t.app.inject({ url: '/api/v1/users', headers: { authorization: ADMIN_AUTH } }));
     const ready = await t.app.inject({ url: '/readyz' });
     expect(errorCode(ready, 503)).toBe('BACKEND_UNAVAILABLE');
     expect((await t.app.inject({ url: '/healthz' })).statusCode).toBe(200);
@@ -63,7 +62,7 @@ describe('replicas starting together on an empty database', () => {
     const apps = await Promise.all([buildApp(config, { logger: false }), buildApp(config, { logger: false })]);
     try {
       expect(apps.map((a) => a.services.bootstrap.created).sort()).toEqual([false, true]);
-      for (const app of apps) granted(await realmGet(app, { service: 'registry' }, basic(ADMIN.username, ADMIN.password)));
+      for (const app of apps) granted(await realmGet(app, { service: 'registry' }, ADMIN_AUTH));
     } finally {
       await Promise.all(apps.map((a) => a.close()));
     }
@@ -90,12 +89,12 @@ describe('replicas starting together on an empty database', () => {
     await pollUntil(async () => {
       const res = await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
       return res.rows[0]?.n === 1;
-    }, new Promise(() => undefined), 'the app waiting for the migration lock');
+    }, undefined, 'the app waiting for the migration lock');
     await postgres().stop();
     await postgres().start();
     const app = await starting;
     try {
-      granted(await realmGet(app, { service: 'registry' }, basic(ADMIN.username, ADMIN.password)));
+      granted(await realmGet(app, { service: 'registry' }, ADMIN_AUTH));
     } finally {
       await app.close();
       await holder.end().catch(() => undefined);

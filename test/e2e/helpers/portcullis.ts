@@ -6,12 +6,12 @@
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { AdminClient } from '../../../src/cli/admin-client.js';
+import { ADMIN } from '../../fixtures/accounts.js';
 import { freePort } from '../../harness/ports.js';
 import { pollUntil, startDaemon, tempDir, type Daemon } from '../../harness/proc.js';
 
 export const SERVICE = 'registry.e2e';
 export const ISSUER = 'portcullis-e2e';
-export const ADMIN_PASSWORD = 'e2e-admin-password';
 
 const BIN = resolve(import.meta.dirname, '../../../bin/portcullis.js');
 
@@ -51,7 +51,8 @@ export async function startPortcullis(opts: StartOptions = {}): Promise<Portcull
     PORTCULLIS_KEYS_DIR: join(tmp.path, 'certs'),
     PORTCULLIS_SERVICE: opts.service ?? SERVICE,
     PORTCULLIS_ISSUER: opts.issuer ?? ISSUER,
-    PORTCULLIS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    // ADMIN.username is the configured default, which has no variable.
+    PORTCULLIS_ADMIN_PASSWORD: ADMIN.password,
     PORTCULLIS_IDENTITY_TOKENS: String(opts.identityTokens ?? false),
     PORTCULLIS_LOG_LEVEL: 'info',
     PORTCULLIS_TOKEN_ALGORITHM: opts.algorithm ?? 'ES256',
@@ -86,7 +87,7 @@ export async function startPortcullis(opts: StartOptions = {}): Promise<Portcull
     url,
     realm: `${url}/token`,
     bundlePem: await readFile(join(tmp.path, 'certs', 'token.crt'), 'utf8'),
-    admin: new AdminClient({ url, user: 'admin', password: ADMIN_PASSWORD }),
+    admin: new AdminClient({ url, user: ADMIN.username, password: ADMIN.password }),
     logs: () => log + (daemon?.output() ?? ''),
     restart: async () => {
       await stopProcess();

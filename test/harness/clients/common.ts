@@ -13,8 +13,11 @@ export type { RunResult };
 /** A client command's outcome; `digest` is the manifest digest when the command reported one. */
 export interface ClientResult extends RunResult { digest?: string }
 
-/** Per-command credentials: a user, or explicitly none (anonymous). Omitted = the login state. */
-export type Creds = { user: string; password: string } | 'anonymous';
+/**
+ * Per-command credentials: a user, or explicitly none (anonymous). Omitted = the login state.
+ * The account shape of the admin API and of test/fixtures/accounts.ts, so accounts pass as they are.
+ */
+export type Creds = { username: string; password: string } | 'anonymous';
 
 /**
  * What every wrapper offers, so a test can loop over clients. Each wrapper returns results and

@@ -37,11 +37,11 @@ export async function ctrClient(cd: Containerd, opts: { namespace?: string } = {
   // A bare env: CONTAINERD_* variables from the caller would override the flags' defaults.
   const exec = (args: string[]) =>
     run('ctr', ['-a', cd.address, '-n', ns, ...args], { env: { PATH: process.env.PATH }, timeoutMs: 60_000 });
-  const logins = new Map<string, { user: string; password: string }>();
+  const logins = new Map<string, Exclude<Creds, 'anonymous'>>();
   const hostOf = (ref: string) => ref.slice(0, ref.indexOf('/'));
   const userArgs = (ref: string, creds: Creds | undefined): string[] => {
     const c = creds ?? logins.get(hostOf(ref));
-    return c && c !== 'anonymous' ? ['--user', `${c.user}:${c.password}`] : [];
+    return c && c !== 'anonymous' ? ['--user', `${c.username}:${c.password}`] : [];
   };
   /** The target digest of a stored image, from `ctr images ls` (REF TYPE DIGEST ...). */
   const digestOf = async (ref: string) => {
@@ -56,7 +56,7 @@ export async function ctrClient(cd: Containerd, opts: { namespace?: string } = {
     name: 'ctr',
     hasLogin: false,
     exec,
-    login: async (host, user, password) => { logins.set(host, { user, password }); return ok(); },
+    login: async (host, username, password) => { logins.set(host, { username, password }); return ok(); },
     logout: async (host) => { logins.delete(host); return ok(); },
     async push(image, ref, o = {}) {
       // --base-name turns the layout's bare tag annotation into a full local name.

@@ -97,7 +97,7 @@ export async function dockerClient(daemon: Dockerd, opts: { cli?: string } = {})
     const dir = join(tmp.path, `creds-${++n}`);
     await mkdir(dir);
     if (creds !== 'anonymous') {
-      const res = await login(host, creds.user, creds.password, dir);
+      const res = await login(host, creds.username, creds.password, dir);
       if (res.code !== 0) return res;
     }
     return fn(dir);

@@ -61,7 +61,7 @@ export async function podmanClient(): Promise<PodmanClient> {
 
   const authArgs = (creds: Creds | undefined): string[] => {
     if (creds === 'anonymous') return ['--authfile', anonAuth];
-    if (creds) return ['--authfile', anonAuth, '--creds', `${creds.user}:${creds.password}`];
+    if (creds) return ['--authfile', anonAuth, '--creds', `${creds.username}:${creds.password}`];
     return ['--authfile', authFile];
   };
 

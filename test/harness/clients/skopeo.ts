@@ -33,7 +33,7 @@ function credArgs(side: 'src' | 'dest' | '', creds: Creds | undefined): string[]
   const p = side ? `--${side}-` : '--';
   if (creds === undefined) return [];
   if (creds === 'anonymous') return [`${p}no-creds`];
-  return [`${p}creds`, `${creds.user}:${creds.password}`];
+  return [`${p}creds`, `${creds.username}:${creds.password}`];
 }
 
 export async function skopeoClient(): Promise<SkopeoClient> {
