@@ -4,6 +4,7 @@
  * layer (or a CLI command) uses, with one `close` for all of it.
  */
 import type { X509Certificate } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { bootstrap, type BootstrapResult } from './admin/bootstrap.js';
 import { AdminService } from './admin/service.js';
 import { Authorizer } from './auth/authorizer.js';
@@ -61,6 +62,8 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       cost: config.auth.bcryptCost,
       cacheTtlSeconds: config.auth.cacheTtlSeconds,
       cacheSize: config.auth.cacheSize,
+      concurrency: config.auth.passwordCheckConcurrency || Math.max(1, availableParallelism() - 1),
+      maxWaiting: config.auth.passwordCheckQueue,
       onCheck: deps.onPasswordCheck,
     });
     const builtIn: Record<string, AuthenticatorFactory> = {

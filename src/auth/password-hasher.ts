@@ -1,11 +1,16 @@
 import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
 import type { Secret } from '../domain/secret.js';
+import { CheckQueue } from './check-queue.js';
 import { CredentialCache } from './credential-cache.js';
 
 export interface HasherOptions {
   cost: number;
   cacheTtlSeconds: number;
   cacheSize: number;
+  /** bcrypt runs at once, at most (the rest of the CPU stays free for cached logins). */
+  concurrency: number;
+  /** Checks that may wait for a slot; more are refused with OverloadedError. */
+  maxWaiting: number;
   /** Told the result of every check, for metrics. */
   onCheck?: (result: PasswordCheck) => void;
 }
@@ -20,16 +25,19 @@ export class PasswordHasher {
   readonly #cost: number;
   readonly #cache: CredentialCache<true>;
   readonly #onCheck: (result: PasswordCheck) => void;
+  readonly #queue: CheckQueue;
   #dummy: Promise<string> | undefined;
 
   constructor(opts: HasherOptions) {
     this.#cost = opts.cost;
     this.#cache = new CredentialCache({ ttlMs: opts.cacheTtlSeconds * 1000, maxEntries: opts.cacheSize });
     this.#onCheck = opts.onCheck ?? (() => undefined);
+    this.#queue = new CheckQueue(opts.concurrency, opts.maxWaiting);
   }
 
+  /** Setting a password is an admin's deliberate act: it waits for a slot, never refused. */
   hash(password: Secret): Promise<string> {
-    return bcryptHash(password.reveal(), this.#cost);
+    return this.#queue.run(() => bcryptHash(password.reveal(), this.#cost), false);
   }
 
   /**
@@ -38,7 +46,8 @@ export class PasswordHasher {
    */
   async verify(password: Secret, storedHash: string | null): Promise<boolean> {
     if (storedHash === null) {
-      await bcryptVerify(password.reveal(), await this.dummyHash()).catch(() => false);
+      const dummy = await this.dummyHash();
+      await this.#queue.run(() => bcryptVerify(password.reveal(), dummy).catch(() => false));
       this.#onCheck('no-user');
       return false;
     }
@@ -47,7 +56,7 @@ export class PasswordHasher {
       this.#onCheck('cached');
       return true;
     }
-    const ok = await bcryptVerify(password.reveal(), storedHash).catch(() => false);
+    const ok = await this.#queue.run(() => bcryptVerify(password.reveal(), storedHash).catch(() => false));
     if (ok) this.#cache.set(key, true);
     this.#onCheck(ok ? 'valid' : 'invalid');
     return ok;

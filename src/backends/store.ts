@@ -1,48 +1,11 @@
 import { BackendUnavailableError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
-import type { Repositories, SerializedDecision, Store } from '../domain/repositories.js';
-import type { Queryable, SqlClient } from './sql/client.js';
-import { ADVISORY_LOCKS } from './sql/locks.js';
+import type { Store } from '../domain/repositories.js';
+import { CachedStore } from './snapshot/cached-store.js';
 import { migrate } from './sql/migrations.js';
 import { openEmbedded } from './sql/pglite.js';
 import { openPostgres, type PostgresOptions } from './sql/postgres.js';
-import { SqlProjects } from './sql/projects.js';
-import { SqlRefreshTokens } from './sql/refresh-tokens.js';
-import { SqlUsers } from './sql/users.js';
-
-function repositories(db: Queryable): Repositories {
-  return { users: new SqlUsers(db), projects: new SqlProjects(db), refreshTokens: new SqlRefreshTokens(db) };
-}
-
-/** The Store on SQL: the embedded database (PGlite) and PostgreSQL run the same statements. */
-export class SqlStore implements Store {
-  readonly users;
-  readonly projects;
-  readonly refreshTokens;
-
-  constructor(readonly db: SqlClient) {
-    ({ users: this.users, projects: this.projects, refreshTokens: this.refreshTokens } = repositories(db));
-  }
-
-  get kind(): SqlClient['kind'] {
-    return this.db.kind;
-  }
-
-  serialized<T>(decision: SerializedDecision, fn: (tx: Repositories) => Promise<T>): Promise<T> {
-    return this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS[decision]]);
-      return fn(repositories(tx));
-    });
-  }
-
-  async ping(): Promise<void> {
-    await this.db.query('SELECT 1');
-  }
-
-  close(): Promise<void> {
-    return this.db.close();
-  }
-}
+import { SqlStore } from './sql/sql-store.js';
 
 export type DatabaseSettings = Omit<PostgresOptions, 'url' | 'logger'> & { url?: string | undefined };
 
@@ -55,8 +18,19 @@ export interface OpenStoreOptions {
   startupWaitMs?: number;
 }
 
-/** Opens the configured database and applies pending migrations. */
-export async function openStore(opts: OpenStoreOptions): Promise<SqlStore> {
+/** Opens the configured database, applies pending migrations, loads the access snapshot. */
+export async function openStore(opts: OpenStoreOptions): Promise<Store> {
+  const sql = await openSqlStore(opts);
+  try {
+    return await CachedStore.open(sql, { shared: opts.database.url ? { url: opts.database.url } : undefined, logger: opts.logger });
+  } catch (err) {
+    await sql.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** The database alone, migrated: what CachedStore wraps, and what tests look at directly. */
+export async function openSqlStore(opts: OpenStoreOptions): Promise<SqlStore> {
   const { url } = opts.database;
   const db = url ? openPostgres({ ...opts.database, url, logger: opts.logger }) : await openEmbedded(opts.dataDir);
   try {

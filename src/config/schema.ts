@@ -42,6 +42,13 @@ export const ConfigSchema = Obj({
       bcryptCost: Type.Integer({ minimum: 4, maximum: 16, default: 10 }),
       cacheTtlSeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 300 }),
       cacheSize: Type.Integer({ minimum: 0, default: 10_000 }),
+      passwordCheckConcurrency: Type.Integer({
+        minimum: 0,
+        maximum: 64,
+        default: 0,
+        description: 'bcrypt checks at once; 0: one less than the CPUs, at least 1',
+      }),
+      passwordCheckQueue: Type.Integer({ minimum: 0, maximum: 10_000, default: 32, description: 'checks that may wait; more get 503 at once' }),
     },
     { default: {} },
   ),

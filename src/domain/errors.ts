@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'CONFLICT'
   | 'BACKEND_UNAVAILABLE'
+  | 'OVERLOADED'
   | 'CONFIG_INVALID'
   | 'INTERNAL';
 
@@ -70,6 +71,16 @@ export class BackendUnavailableError extends PortcullisError {
   constructor(backend: string, cause?: unknown) {
     super('BACKEND_UNAVAILABLE', `${backend} is unavailable`, { cause });
     this.backend = backend;
+  }
+}
+
+/** Too much work of one kind is already queued; the caller should retry shortly. */
+export class OverloadedError extends PortcullisError {
+  readonly resource: string;
+
+  constructor(resource: string) {
+    super('OVERLOADED', `too many ${resource} in progress; try again shortly`);
+    this.resource = resource;
   }
 }
 

@@ -19,6 +19,7 @@ export const STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   BACKEND_UNAVAILABLE: 503,
+  OVERLOADED: 503,
   CONFIG_INVALID: 500,
   INTERNAL: 500,
 };
@@ -34,6 +35,7 @@ const OAUTH_ERROR: Partial<Record<ErrorCode, string>> = {
   INVALID_GRANT: 'invalid_grant',
   UNAUTHORIZED: 'invalid_grant',
   BACKEND_UNAVAILABLE: 'temporarily_unavailable',
+  OVERLOADED: 'temporarily_unavailable',
 };
 
 declare module 'fastify' {
@@ -50,7 +52,8 @@ function send(request: FastifyRequest, reply: FastifyReply, status: number, code
     body.error_description = message;
   }
   if (status === 401) reply.header('WWW-Authenticate', BASIC_CHALLENGE);
-  if (status === 503) reply.header('Retry-After', '5');
+  // A full password-check queue drains in well under a second; a backend outage takes longer.
+  if (status === 503) reply.header('Retry-After', code === 'OVERLOADED' ? '1' : '5');
   return reply.code(status).header('Cache-Control', 'no-store').send(body);
 }
 

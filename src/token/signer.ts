@@ -1,5 +1,6 @@
-import { SignJWT, type JWTHeaderParameters } from 'jose';
+import { sign } from 'node:crypto';
 import type { RegistryClaims } from './claims.js';
+import type { SigningAlgorithm } from './keys/algorithms.js';
 import type { SigningKey } from './keys/load.js';
 
 export interface HeaderOptions {
@@ -9,23 +10,37 @@ export interface HeaderOptions {
   kid: boolean;
 }
 
-/** Signs claim sets with one key; the JWS header is computed once. */
+const DIGEST: Record<SigningAlgorithm, string> = { ES256: 'sha256', ES384: 'sha384', ES512: 'sha512', RS256: 'sha256' };
+
+const base64url = (data: string | Buffer): string => Buffer.from(data).toString('base64url');
+
+/**
+ * Signs claim sets with one key, as compact JWS. It signs with node:crypto's synchronous `sign`
+ * (about 50 µs for ES256) rather than WebCrypto, whose work queues on the libuv thread pool
+ * behind every bcrypt of a password storm. The protected header is encoded once.
+ */
 export class TokenSigner {
   readonly #key: SigningKey;
-  readonly #header: JWTHeaderParameters;
+  readonly #header: string;
+  readonly #digest: string;
 
   constructor(key: SigningKey, opts: HeaderOptions) {
     this.#key = key;
-    this.#header = { alg: key.algorithm, typ: 'JWT' };
-    if (opts.x5c) this.#header.x5c = key.chain.map((c) => c.raw.toString('base64'));
-    if (opts.kid) this.#header.kid = key.kid;
+    this.#digest = DIGEST[key.algorithm];
+    const header: Record<string, unknown> = { alg: key.algorithm, typ: 'JWT' };
+    if (opts.x5c) header.x5c = key.chain.map((c) => c.raw.toString('base64'));
+    if (opts.kid) header.kid = key.kid;
+    this.#header = base64url(JSON.stringify(header));
   }
 
   get kid(): string {
     return this.#key.kid;
   }
 
-  sign(claims: RegistryClaims): Promise<string> {
-    return new SignJWT({ ...claims }).setProtectedHeader(this.#header).sign(this.#key.privateKey);
+  sign(claims: RegistryClaims): string {
+    const input = `${this.#header}.${base64url(JSON.stringify(claims))}`;
+    // JWS wants ECDSA signatures as raw R||S, not DER (RFC 7518 §3.4).
+    const signature = sign(this.#digest, Buffer.from(input), { key: this.#key.privateKey, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${signature.toString('base64url')}`;
   }
 }

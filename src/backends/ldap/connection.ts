@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { BusyError, type Client, ResultCodeError, UnavailableError, type ClientOptions, type Entry, type SearchOptions } from 'ldapts';
 import { BackendUnavailableError } from '../../domain/errors.js';
+import type { ServerHealth } from './server-health.js';
 
 export type ClientFactory = (options: ClientOptions) => Client;
 
@@ -12,6 +13,8 @@ export interface ConnectSettings {
   connectTimeoutMs: number;
   timeoutMs: number;
   createClient: ClientFactory;
+  /** Servers that failed are skipped until a probe finds them answering. */
+  health: ServerHealth;
 }
 
 /** Runs one search on an open connection; resolves to its entries. */
@@ -45,26 +48,39 @@ function clientOptions(s: ConnectSettings, url: string): ClientOptions {
  * invalid credentials) is thrown as is, since every server shares the same directory.
  */
 export async function openBound(s: ConnectSettings, dn: string, password: string): Promise<Client> {
+  const urls = s.health.order(s.urls);
   let last: unknown;
-  for (const url of s.urls) {
+  for (const url of urls) {
     const client = s.createClient(clientOptions(s, url));
     try {
       if (s.startTls && url.startsWith('ldap://')) await client.startTLS({ ...s.tls, host: hostOf(url) });
-    } catch (err) {
-      closeQuietly(client);
-      last = err;
-      continue;
-    }
-    try {
       await client.bind(dn, password);
       return client;
     } catch (err) {
       closeQuietly(client);
       if (isDirectoryAnswer(err)) throw err;
+      s.health.failed(url);
       last = err;
     }
   }
-  throw unavailable(`no LDAP server answered (${s.urls.join(', ')})`, last);
+  throw unavailable(`no LDAP server answered (${urls.join(', ')})`, last);
+}
+
+/**
+ * Whether a server answers LDAP at all: a base search of the root DSE, whose refusal is an
+ * answer too. A TCP accept alone proves nothing (a hung server accepts and stays silent).
+ */
+export async function answers(s: ConnectSettings, url: string): Promise<boolean> {
+  const client = s.createClient(clientOptions(s, url));
+  try {
+    if (s.startTls && url.startsWith('ldap://')) await client.startTLS({ ...s.tls, host: hostOf(url) });
+    await client.search('', { scope: 'base', attributes: ['supportedLDAPVersion'] });
+    return true;
+  } catch (err) {
+    return isDirectoryAnswer(err);
+  } finally {
+    closeQuietly(client);
+  }
 }
 
 export function closeQuietly(client: Client): void {

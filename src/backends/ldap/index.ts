@@ -4,13 +4,16 @@ import type { LdapSettings } from '../../config/ldap.js';
 import type { Directory } from '../../domain/authn.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/logger.js';
-import type { ClientFactory } from './connection.js';
+import { answers, type ClientFactory, type ConnectSettings } from './connection.js';
 import { LdapDirectory } from './directory.js';
+import { ServerHealth } from './server-health.js';
 
 export interface OpenDirectoryOptions {
   logger?: Logger;
   /** Tests wrap this to count or fail connections. */
   createClient?: ClientFactory;
+  /** How often a failed server is probed; tests shorten it. */
+  probeEveryMs?: number;
 }
 
 /** The directory client for the settings; reads the CA file once, here. */
@@ -23,16 +26,14 @@ export function openDirectory(s: LdapSettings, opts: OpenDirectoryOptions = {}):
   }
   const plain = s.startTls ? [] : s.urls.filter((u) => u.startsWith('ldap://'));
   if (plain.length > 0) opts.logger?.warn({ urls: plain }, 'LDAP passwords will cross the network unencrypted: use ldaps:// or ldap.startTls');
-  return new LdapDirectory(
-    s,
-    {
-      urls: s.urls,
-      startTls: s.startTls,
-      tls: { ca, rejectUnauthorized: s.tlsVerify },
-      connectTimeoutMs: s.connectTimeoutMs,
-      timeoutMs: s.timeoutMs,
-      createClient: opts.createClient ?? ((o) => new Client(o)),
-    },
-    opts.logger,
-  );
+  const settings: ConnectSettings = {
+    urls: s.urls,
+    startTls: s.startTls,
+    tls: { ca, rejectUnauthorized: s.tlsVerify },
+    connectTimeoutMs: s.connectTimeoutMs,
+    timeoutMs: s.timeoutMs,
+    createClient: opts.createClient ?? ((o) => new Client(o)),
+    health: new ServerHealth((url) => answers(settings, url), opts.probeEveryMs),
+  };
+  return new LdapDirectory(s, settings, opts.logger);
 }

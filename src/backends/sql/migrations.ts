@@ -53,6 +53,30 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX refresh_tokens_by_user ON refresh_tokens (user_id);
     `,
   },
+  {
+    version: 2,
+    name: 'change counters for the in-memory access snapshot',
+    // Every replica keeps users, projects and memberships in memory. A write bumps the table's
+    // counter and notifies listeners in the same transaction, so a replica sees the change at
+    // once (LISTEN) or at its next poll of the counters, whichever comes first.
+    sql: `
+      CREATE TABLE change_counters (name text PRIMARY KEY, version bigint NOT NULL DEFAULT 0);
+      INSERT INTO change_counters (name) VALUES ('users'), ('projects');
+      CREATE FUNCTION portcullis_count_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+        BEGIN
+          UPDATE change_counters SET version = version + 1 WHERE name = TG_ARGV[0];
+          PERFORM pg_notify('portcullis_changes', TG_ARGV[0]);
+          RETURN NULL;
+        END
+      $fn$;
+      CREATE TRIGGER users_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON users
+        FOR EACH STATEMENT EXECUTE FUNCTION portcullis_count_change('users');
+      CREATE TRIGGER projects_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON projects
+        FOR EACH STATEMENT EXECUTE FUNCTION portcullis_count_change('projects');
+      CREATE TRIGGER members_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON project_members
+        FOR EACH STATEMENT EXECUTE FUNCTION portcullis_count_change('projects');
+    `,
+  },
 ];
 
 /**
@@ -76,10 +100,25 @@ export async function migrate(db: SqlClient): Promise<number[]> {
   });
 }
 
-/** Parameterless multi-statement text, split so both drivers run it through the same call. */
-function splitStatements(sql: string): string[] {
-  return sql
-    .split(';')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+/**
+ * Parameterless multi-statement text, split so both drivers run it through the same call. A
+ * `;` inside a dollar-quoted body ($fn$ ... $fn$, a function) does not end the statement.
+ */
+export function splitStatements(sql: string): string[] {
+  const statements: string[] = [];
+  let start = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < sql.length; i++) {
+    const tag = sql[i] === '$' ? /^\$[A-Za-z_]*\$/.exec(sql.slice(i))?.[0] : undefined;
+    if (tag) {
+      if (quote === undefined) quote = tag;
+      else if (quote === tag) quote = undefined;
+      i += tag.length - 1;
+    } else if (sql[i] === ';' && quote === undefined) {
+      statements.push(sql.slice(start, i));
+      start = i + 1;
+    }
+  }
+  statements.push(sql.slice(start));
+  return statements.map((s) => s.trim()).filter((s) => s.length > 0);
 }

@@ -6,7 +6,7 @@ import { BackendUnavailableError } from '../../../src/domain/errors.js';
 import { Secret } from '../../../src/domain/secret.js';
 import type { Identity, UserRecord } from '../../../src/domain/model.js';
 
-const hasher = new PasswordHasher({ cost: 4, cacheTtlSeconds: 0, cacheSize: 0 });
+const hasher = new PasswordHasher({ cost: 4, cacheTtlSeconds: 0, cacheSize: 0, concurrency: 1, maxWaiting: 100 });
 
 type Behaviour = 'ok' | 'denied' | 'unknown' | 'down' | 'crash';
 

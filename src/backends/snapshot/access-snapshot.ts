@@ -1,0 +1,58 @@
+import type { ProjectAccess, Role, UserRecord } from '../../domain/model.js';
+
+/** Which part of the snapshot a change counter covers (projects include their memberships). */
+export type SnapshotPart = 'users' | 'projects';
+
+export interface ProjectEntry {
+  id: number;
+  public: boolean;
+  /** Roles by user id, and by group name in lower case (directories compare names case-blind). */
+  userRoles: Map<number, Role[]>;
+  groupRoles: Map<string, Role[]>;
+}
+
+export interface SnapshotData {
+  versions: Record<SnapshotPart, bigint>;
+  users: Map<string, UserRecord>;
+  projects: Map<string, ProjectEntry>;
+}
+
+/**
+ * What the token hot path reads, in memory: every user row and every project with its
+ * memberships. Answers exactly what the SQL repositories answer for `find` and `accessFor`.
+ */
+export class AccessSnapshot {
+  constructor(readonly data: SnapshotData) {}
+
+  /** Before the first load: versions below any real counter, so every part loads. */
+  static empty(): AccessSnapshot {
+    return new AccessSnapshot({ versions: { users: -1n, projects: -1n }, users: new Map(), projects: new Map() });
+  }
+
+  /** Every part has been loaded at least once. */
+  get complete(): boolean {
+    return this.data.versions.users >= 0n && this.data.versions.projects >= 0n;
+  }
+
+  findUser(username: string): UserRecord | null {
+    return this.data.users.get(username) ?? null;
+  }
+
+  accessFor(userId: number | null, groups: readonly string[], projects: readonly string[]): Map<string, ProjectAccess> {
+    const lowered = groups.map((g) => g.toLowerCase());
+    const out = new Map<string, ProjectAccess>();
+    for (const name of projects) {
+      const p = this.data.projects.get(name);
+      if (!p) continue;
+      const roles: Role[] = [...(userId === null ? [] : (p.userRoles.get(userId) ?? []))];
+      for (const g of lowered) roles.push(...(p.groupRoles.get(g) ?? []));
+      out.set(name, { public: p.public, roles });
+    }
+    return out;
+  }
+
+  /** A copy with one part replaced, as loaded at `version`. */
+  with(part: SnapshotPart, loaded: Pick<SnapshotData, 'users'> | Pick<SnapshotData, 'projects'>, version: bigint): AccessSnapshot {
+    return new AccessSnapshot({ ...this.data, ...loaded, versions: { ...this.data.versions, [part]: version } });
+  }
+}

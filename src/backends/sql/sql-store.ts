@@ -1,0 +1,40 @@
+import type { Repositories, SerializedDecision, Store } from '../../domain/repositories.js';
+import type { Queryable, SqlClient } from './client.js';
+import { ADVISORY_LOCKS } from './locks.js';
+import { SqlProjects } from './projects.js';
+import { SqlRefreshTokens } from './refresh-tokens.js';
+import { SqlUsers } from './users.js';
+
+function repositories(db: Queryable): Repositories {
+  return { users: new SqlUsers(db), projects: new SqlProjects(db), refreshTokens: new SqlRefreshTokens(db) };
+}
+
+/** The Store on SQL: the embedded database (PGlite) and PostgreSQL run the same statements. */
+export class SqlStore implements Store {
+  readonly users;
+  readonly projects;
+  readonly refreshTokens;
+
+  constructor(readonly db: SqlClient) {
+    ({ users: this.users, projects: this.projects, refreshTokens: this.refreshTokens } = repositories(db));
+  }
+
+  get kind(): SqlClient['kind'] {
+    return this.db.kind;
+  }
+
+  serialized<T>(decision: SerializedDecision, fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS[decision]]);
+      return fn(repositories(tx));
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.db.query('SELECT 1');
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
