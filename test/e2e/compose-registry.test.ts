@@ -36,7 +36,10 @@ describe('the registry as docker-compose.yml configures it', () => {
     await writeFile(bundle, portcullis.bundlePem);
     const authEnv = Object.fromEntries(Object.entries(registryEnv).filter(([k]) => k.startsWith('REGISTRY_AUTH')));
     registry = await startRegistry({
-      realm: '', service: '', issuer: '', rootCertBundle: '',
+      realm: '',
+      service: '',
+      issuer: '',
+      rootCertBundle: '',
       authEnv: { ...authEnv, REGISTRY_AUTH_TOKEN_REALM: portcullis.realm, REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE: bundle },
     });
     [skopeo, image] = await Promise.all([skopeoClient(), makeOciImage()]);

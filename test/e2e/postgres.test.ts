@@ -8,7 +8,9 @@ beforeAll(async () => {
   postgres = await startPostgres();
   url = await postgres.createDatabase('portcullis_e2e');
 });
-afterAll(async () => { await postgres?.destroy(); });
+afterAll(async () => {
+  await postgres?.destroy();
+});
 
 // Identity tokens off: docker keeps the password and every request is a Basic GET.
 registryClientSuite('real registry and clients, PostgreSQL store', { databaseUrl: () => url, identityTokens: false });

@@ -16,12 +16,40 @@ import { expectAdminPushAnonymousPull } from './helpers/round-trip.js';
 async function caIssuedKey(dir: string): Promise<string> {
   const tmp = await tempDir('ca');
   const t = (f: string) => join(tmp.path, f);
-  await runOk('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', t('ca.key'),
-    '-out', t('ca.crt'), '-days', '30', '-subj', '/CN=portcullis test CA']);
+  await runOk('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-keyout',
+    t('ca.key'),
+    '-out',
+    t('ca.crt'),
+    '-days',
+    '30',
+    '-subj',
+    '/CN=portcullis test CA',
+  ]);
   await runOk('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', t('leaf.key')]);
   await runOk('openssl', ['req', '-new', '-key', t('leaf.key'), '-out', t('leaf.csr'), '-subj', '/CN=portcullis signer']);
-  await runOk('openssl', ['x509', '-req', '-in', t('leaf.csr'), '-CA', t('ca.crt'), '-CAkey', t('ca.key'), '-CAcreateserial',
-    '-out', t('leaf.crt'), '-days', '30']);
+  await runOk('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    t('leaf.csr'),
+    '-CA',
+    t('ca.crt'),
+    '-CAkey',
+    t('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    t('leaf.crt'),
+    '-days',
+    '30',
+  ]);
   const { readFile } = await import('node:fs/promises');
   const [leafKey, leaf, ca] = await Promise.all(['leaf.key', 'leaf.crt', 'ca.crt'].map((f) => readFile(t(f), 'utf8')));
   await mkdir(dir, { recursive: true });
@@ -47,8 +75,22 @@ describe.each(VARIANTS)('registry 2.8 accepts tokens signed with $name', ({ opts
   beforeAll(async () => {
     for (const bin of ['docker-registry', 'skopeo', 'openssl']) await requireBinary(bin);
     let caPem = '';
-    portcullis = await startPortcullis({ ...opts, ...(bundle === 'ca' ? { prepareKeys: async (dir) => { caPem = await caIssuedKey(dir); } } : {}) });
-    registry = await startRegistry({ realm: portcullis.realm, service: SERVICE, issuer: ISSUER, rootCertBundle: bundle === 'ca' ? caPem : portcullis.bundlePem });
+    portcullis = await startPortcullis({
+      ...opts,
+      ...(bundle === 'ca'
+        ? {
+            prepareKeys: async (dir) => {
+              caPem = await caIssuedKey(dir);
+            },
+          }
+        : {}),
+    });
+    registry = await startRegistry({
+      realm: portcullis.realm,
+      service: SERVICE,
+      issuer: ISSUER,
+      rootCertBundle: bundle === 'ca' ? caPem : portcullis.bundlePem,
+    });
     [skopeo, image] = await Promise.all([skopeoClient(), makeOciImage()]);
   });
   afterAll(async () => {

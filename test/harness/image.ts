@@ -50,28 +50,38 @@ export async function makeOciImage(opts: { tag?: string } = {}): Promise<OciImag
   const layerTar = tar([{ name: 'portcullis-random.txt', data: Buffer.from(randomBytes(16).toString('hex') + '\n') }]);
   // Fixed gzip header (no mtime/name) so the layer digest depends only on the content.
   const layer = gzipSync(layerTar);
-  const config = Buffer.from(JSON.stringify({
-    architecture: 'amd64',
-    os: 'linux',
-    config: { Cmd: ['/portcullis-random.txt'] },
-    rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] },
-    history: [{ created_by: 'portcullis e2e harness' }],
-  }));
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: OCI_CONFIG, digest: sha256(config), size: config.length },
-    layers: [{ mediaType: OCI_LAYER, digest: sha256(layer), size: layer.length }],
-  }));
-  const index = Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{
-      mediaType: OCI_MANIFEST, digest: sha256(manifest), size: manifest.length,
-      // amd64/linux matches the config; ctr import filters by platform and would drop an unknown one.
-      platform: { architecture: 'amd64', os: 'linux' },
-      annotations: { 'org.opencontainers.image.ref.name': tag },
-    }],
-  }));
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      config: { Cmd: ['/portcullis-random.txt'] },
+      rootfs: { type: 'layers', diff_ids: [sha256(layerTar)] },
+      history: [{ created_by: 'portcullis e2e harness' }],
+    }),
+  );
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: OCI_CONFIG, digest: sha256(config), size: config.length },
+      layers: [{ mediaType: OCI_LAYER, digest: sha256(layer), size: layer.length }],
+    }),
+  );
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: OCI_MANIFEST,
+          digest: sha256(manifest),
+          size: manifest.length,
+          // amd64/linux matches the config; ctr import filters by platform and would drop an unknown one.
+          platform: { architecture: 'amd64', os: 'linux' },
+          annotations: { 'org.opencontainers.image.ref.name': tag },
+        },
+      ],
+    }),
+  );
   const layout = Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' }));
 
   const blobs = [layer, config, manifest];
@@ -105,12 +115,15 @@ export async function makeOciImage(opts: { tag?: string } = {}): Promise<OciImag
       const configName = `${sha256(config).slice(7)}.json`;
       const manifestJson = JSON.stringify([{ Config: configName, RepoTags: [repoTag], Layers: [layerName] }]);
       const path = join(tmp.path, `docker-${++n}.tar`);
-      await writeFile(path, tar([
-        { name: 'manifest.json', data: Buffer.from(manifestJson) },
-        { name: configName, data: config },
-        { name: `${sha256(layerTar).slice(7)}/` },
-        { name: layerName, data: layerTar },
-      ]));
+      await writeFile(
+        path,
+        tar([
+          { name: 'manifest.json', data: Buffer.from(manifestJson) },
+          { name: configName, data: config },
+          { name: `${sha256(layerTar).slice(7)}/` },
+          { name: layerName, data: layerTar },
+        ]),
+      );
       return path;
     },
     remove: tmp.remove,

@@ -17,10 +17,17 @@ export async function freePort(): Promise<number> {
 
 /** Resolves once a TCP connect to host:port succeeds, or rejects after timeoutMs. */
 export function waitForPort(port: number, timeoutMs = 15_000, host = '127.0.0.1'): Promise<void> {
-  const accepts = () => new Promise<boolean>((resolve) => {
-    const s = connect({ port, host });
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => { s.destroy(); resolve(false); });
-  });
+  const accepts = () =>
+    new Promise<boolean>((resolve) => {
+      const s = connect({ port, host });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => {
+        s.destroy();
+        resolve(false);
+      });
+    });
   return pollUntil(accepts, undefined, `port ${host}:${port}`, timeoutMs);
 }

@@ -39,7 +39,10 @@ function asPostgres(cmd: string, args: string[]): [string, string[]] {
 
 async function pgUser(): Promise<{ uid: number; gid: number }> {
   const passwd = await readFile('/etc/passwd', 'utf8');
-  const fields = passwd.split('\n').find((l) => l.startsWith(`${SUPERUSER}:`))?.split(':');
+  const fields = passwd
+    .split('\n')
+    .find((l) => l.startsWith(`${SUPERUSER}:`))
+    ?.split(':');
   if (!fields) throw new Error(`no "${SUPERUSER}" user: install the Debian postgresql package`);
   return { uid: Number(fields[2]), gid: Number(fields[3]) };
 }

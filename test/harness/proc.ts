@@ -3,7 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export interface RunResult { code: number | null; stdout: string; stderr: string }
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Runs a command to completion, capturing output; never throws on a non-zero exit. */
 export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
@@ -11,11 +15,21 @@ export function run(cmd: string, args: string[], opts: SpawnOptions & { input?: 
     const child = spawn(cmd, args, { ...opts, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
-    child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.stdout?.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); });
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
     // A child that exits without reading stdin makes this write fail with EPIPE; its exit code
     // is what matters, so the error must not surface as an uncaught exception.
     child.stdin?.on('error', () => undefined);
@@ -55,13 +69,19 @@ export function startDaemon(cmd: string, args: string[], opts: DaemonOptions = {
   const { stopTimeoutMs = 5_000, killGroup = false, keepBytes = 20_000, ...spawnOpts } = opts;
   const child = spawn(cmd, args, { ...spawnOpts, detached: killGroup, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  const keep = (d: Buffer) => { out = (out + d.toString()).slice(-keepBytes); };
+  const keep = (d: Buffer) => {
+    out = (out + d.toString()).slice(-keepBytes);
+  };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const killTree = (sig: NodeJS.Signals) => {
     if (!killGroup || child.pid === undefined) return;
-    try { process.kill(-child.pid, sig); } catch { /* group already gone */ }
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      /* group already gone */
+    }
   };
   return {
     child,
@@ -70,7 +90,10 @@ export function startDaemon(cmd: string, args: string[], opts: DaemonOptions = {
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
-        const timer = setTimeout(() => { child.kill('SIGKILL'); killTree('SIGKILL'); }, stopTimeoutMs);
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          killTree('SIGKILL');
+        }, stopTimeoutMs);
         await exited;
         clearTimeout(timer);
       }
@@ -101,10 +124,17 @@ export async function requireBinary(name: string): Promise<void> {
  * daemon being waited for crashed) instead of sitting out the whole timeout. `exited` is
  * undefined when no process of ours is behind the wait (a state in a database or a directory).
  */
-export async function pollUntil(check: () => Promise<boolean>, exited: Promise<void> | undefined, what: string,
-  timeoutMs = 15_000, intervalMs = 50): Promise<void> {
+export async function pollUntil(
+  check: () => Promise<boolean>,
+  exited: Promise<void> | undefined,
+  what: string,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<void> {
   let dead = false;
-  void exited?.then(() => { dead = true; });
+  void exited?.then(() => {
+    dead = true;
+  });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

@@ -82,7 +82,10 @@ async function startOn(port: number, opts: RegistryOptions, dir: string, bundle:
     await daemon.stop();
     throw new Error(`registry did not start: ${(err as Error).message}\n${daemon.output()}`);
   }
-  const stop = async () => { await daemon.stop(); await rm(dir, { recursive: true, force: true }); };
+  const stop = async () => {
+    await daemon.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
   return { host, url: `http://${host}`, stop, logs: daemon.output };
 }
 

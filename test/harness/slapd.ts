@@ -91,7 +91,23 @@ async function makeCertificates(dir: string): Promise<void> {
   const o = (args: string[]) => runOk('openssl', args, { cwd: dir });
   await o(['req', '-x509', '-config', 'ca.cnf', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2']);
   await o(['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
-  await o(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'server.ext']);
+  await o([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'server.ext',
+  ]);
 }
 
 /** Starts slapd on two free loopback ports and loads the LDIF fixtures with ldapadd. */
@@ -113,10 +129,15 @@ export async function startSlapd(): Promise<Slapd> {
     daemon = d;
     await Promise.race([
       Promise.all([waitForPort(port), waitForPort(ldapsPort)]),
-      d.exited.then(() => { throw new Error(`slapd exited at start:\n${d.output()}`); }),
+      d.exited.then(() => {
+        throw new Error(`slapd exited at start:\n${d.output()}`);
+      }),
     ]);
   };
-  const stop = async () => { await daemon?.stop(); daemon = undefined; };
+  const stop = async () => {
+    await daemon?.stop();
+    daemon = undefined;
+  };
   const rootArgs = ['-x', '-H', url, '-D', LDAP_ROOT.dn, '-w', LDAP_ROOT.password];
 
   try {
@@ -142,11 +163,23 @@ export async function startSlapd(): Promise<Slapd> {
       return Number(m[1]);
     },
     connectionIdentities: async () => {
-      const res = await runOk('ldapsearch', [...rootArgs, '-LLL', '-o', 'ldif-wrap=no', '-b', 'cn=Connections,cn=Monitor', '-s', 'one',
-        '(objectClass=monitorConnection)', 'monitorConnectionAuthzDN']);
+      const res = await runOk('ldapsearch', [
+        ...rootArgs,
+        '-LLL',
+        '-o',
+        'ldif-wrap=no',
+        '-b',
+        'cn=Connections,cn=Monitor',
+        '-s',
+        'one',
+        '(objectClass=monitorConnection)',
+        'monitorConnectionAuthzDN',
+      ]);
       return [...res.stdout.matchAll(/^monitorConnectionAuthzDN:(.*)$/gm)].map((m) => (m[1] ?? '').trim()).filter((dn) => dn !== LDAP_ROOT.dn);
     },
-    modify: async (ldif) => { await runOk('ldapmodify', rootArgs, { input: ldif }); },
+    modify: async (ldif) => {
+      await runOk('ldapmodify', rootArgs, { input: ldif });
+    },
     close: async () => {
       await stop();
       await tmp.remove();
@@ -168,11 +201,11 @@ export function ldapAuthenticator(raw: LdapSection, users: UsersRepository, crea
 
 /** Portcullis's `ldap` config for search-then-bind against this slapd; extra keys replace top-level ones. */
 export function searchModeConfig(slapd: Slapd, extra: Record<string, unknown> = {}): LdapSection {
-  return ({
+  return {
     urls: [slapd.url],
     search: { bindDn: LDAP_SERVICE.dn, bindPassword: LDAP_SERVICE.password, baseDn: LDAP_PEOPLE_DN },
     ...extra,
-  });
+  };
 }
 
 /** The same for a direct bind with a DN template (no service account). */

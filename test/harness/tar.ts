@@ -4,7 +4,11 @@
  * must fit the 100-byte ustar name field (ours are short and fixed).
  */
 
-export interface TarEntry { name: string; data?: Buffer; mode?: number }
+export interface TarEntry {
+  name: string;
+  data?: Buffer;
+  mode?: number;
+}
 
 function octal(n: number, width: number): string {
   // Field is NUL-terminated, so width-1 digits.

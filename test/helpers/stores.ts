@@ -10,8 +10,12 @@ export type StoreKind = (typeof STORES)[number];
 /** Starts one PostgreSQL for the calling test file and destroys it after the file's tests. */
 export function usePostgres(): () => Postgres {
   let server: Postgres | undefined;
-  beforeAll(async () => { server = await startPostgres(); });
-  afterAll(async () => { await server?.destroy(); });
+  beforeAll(async () => {
+    server = await startPostgres();
+  });
+  afterAll(async () => {
+    await server?.destroy();
+  });
   return () => {
     if (!server) throw new Error('PostgreSQL is not running: call usePostgres() at the top of the file');
     return server;

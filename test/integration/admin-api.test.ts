@@ -23,7 +23,9 @@ describe.each(STORES)('admin API on the %s store', (kind) => {
     t = await buildStoreApp(kind, postgres);
     await ok('POST', '/users', { username: 'plain', password: PASSWORD }, 201);
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   describe('access', () => {
     it('needs Basic credentials', async () => {
@@ -137,7 +139,11 @@ describe.each(STORES)('admin API on the %s store', (kind) => {
     it('sets, changes, lists and removes user and group members', async () => {
       expect((await ok('PUT', '/projects/crew/members/m1', { role: 'guest' })).json()).toEqual({ kind: 'user', name: 'm1', role: 'guest' });
       await ok('PUT', '/projects/crew/members/m1', { role: 'developer' });
-      expect((await ok('PUT', '/projects/crew/members/group%3Adevs', { role: 'maintainer' })).json()).toEqual({ kind: 'group', name: 'devs', role: 'maintainer' });
+      expect((await ok('PUT', '/projects/crew/members/group%3Adevs', { role: 'maintainer' })).json()).toEqual({
+        kind: 'group',
+        name: 'devs',
+        role: 'maintainer',
+      });
       expect((await ok('GET', '/projects/crew/members')).json()).toEqual([
         { kind: 'user', name: 'm1', role: 'developer' },
         { kind: 'group', name: 'devs', role: 'maintainer' },

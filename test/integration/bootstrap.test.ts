@@ -7,7 +7,10 @@ const postgres = usePostgres();
 
 describe.each(STORES)('first start on the %s store', (kind) => {
   let t: TestApp | undefined;
-  afterEach(async () => { await t?.close(); t = undefined; });
+  afterEach(async () => {
+    await t?.close();
+    t = undefined;
+  });
 
   const projects = async (app: TestApp, authorization: string) => {
     const res = await app.app.inject({ url: '/api/v1/projects', headers: { authorization } });
@@ -21,8 +24,9 @@ describe.each(STORES)('first start on the %s store', (kind) => {
     expect(await projects(t, ADMIN_AUTH)).toEqual([expect.objectContaining({ name: 'library', public: true })]);
     const users = await t.app.inject({ url: '/api/v1/users', headers: { authorization: ADMIN_AUTH } });
     expect(users.json()).toEqual([expect.objectContaining({ username: ADMIN.username, admin: true, disabled: false })]);
-    expect(granted(await realmGet(t.app, { service: 'registry', scope: 'registry:catalog:*' }, ADMIN_AUTH)).access)
-      .toEqual([{ type: 'registry', name: 'catalog', actions: ['*'] }]);
+    expect(granted(await realmGet(t.app, { service: 'registry', scope: 'registry:catalog:*' }, ADMIN_AUTH)).access).toEqual([
+      { type: 'registry', name: 'catalog', actions: ['*'] },
+    ]);
   });
 
   it('generates an admin password when none is configured, and it works', async () => {

@@ -17,7 +17,9 @@ const REPO = resolve(import.meta.dirname, '../..');
  * shared dist/ while this builds.
  */
 async function buildCli(root: string): Promise<string> {
-  await runOk(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck', '--outDir', join(root, 'dist')], { cwd: REPO });
+  await runOk(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noCheck', '--outDir', join(root, 'dist')], {
+    cwd: REPO,
+  });
   await mkdir(join(root, 'bin'));
   await copyFile(join(REPO, 'bin/portcullis.js'), join(root, 'bin/portcullis.js'));
   await copyFile(join(REPO, 'package.json'), join(root, 'package.json'));
@@ -105,7 +107,7 @@ describe('the portcullis CLI', () => {
       expect(await t.app.services.store.projects.find('web')).toBeNull();
     });
 
-    it('fails with a non-zero exit and the server\'s reason', async () => {
+    it("fails with a non-zero exit and the server's reason", async () => {
       await Promise.all([
         cliFails(['user', 'add', 'erin', '--password-stdin'], /^portcullis: 400: password must be at least 8 characters/m, { input: 'short' }),
         cliFails(['project', 'create', 'library'], /^portcullis: 409: project library already exists/m),
@@ -148,14 +150,24 @@ describe('the portcullis CLI', () => {
         cliOk(['keys', 'bundle', '-c', config]),
         cliOk(['registry-config', '-c', config, '--jwks-path', '/etc/registry/jwks.json']),
       ]);
-      expect(JSON.parse(jwks)).toEqual({ keys: [expect.objectContaining({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: libtrustKeyId(cert.publicKey) })] });
+      expect(JSON.parse(jwks)).toEqual({
+        keys: [expect.objectContaining({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig', kid: libtrustKeyId(cert.publicKey) })],
+      });
       expect(jwks).not.toContain('"d"');
 
       expect(new X509Certificate(bundle).fingerprint256).toBe(cert.fingerprint256);
       expect(bundle).not.toMatch(/PRIVATE KEY/);
 
       expect(parseYaml(block)).toEqual({
-        auth: { token: { realm: 'https://auth.example.com/token', service: 'my-registry', issuer: 'my-issuer', rootcertbundle: '/etc/docker/registry/portcullis-bundle.pem', jwks: '/etc/registry/jwks.json' } },
+        auth: {
+          token: {
+            realm: 'https://auth.example.com/token',
+            service: 'my-registry',
+            issuer: 'my-issuer',
+            rootcertbundle: '/etc/docker/registry/portcullis-bundle.pem',
+            jwks: '/etc/registry/jwks.json',
+          },
+        },
       });
     });
 

@@ -12,12 +12,19 @@ describe('portcullis config check', () => {
   const check = (args: string[], extraEnv: Record<string, string> = {}) =>
     run(process.execPath, [BIN, ...args], { cwd: tmp.path, env: { ...env, ...extraEnv }, timeoutMs: 30_000 });
 
-  beforeAll(async () => { tmp = await tempDir('config-check'); });
-  afterAll(async () => { await tmp?.remove(); });
+  beforeAll(async () => {
+    tmp = await tempDir('config-check');
+  });
+  afterAll(async () => {
+    await tmp?.remove();
+  });
 
   it('prints the resolved configuration with every secret masked', async () => {
     const file = join(tmp.path, 'ok.yaml');
-    await writeFile(file, 'admin:\n  password: first-admin-secret\nldap:\n  urls: [ldap://127.0.0.1:389]\n  search: {bindDn: "cn=svc,dc=x", bindPassword: svc-secret, baseDn: "dc=x"}\n');
+    await writeFile(
+      file,
+      'admin:\n  password: first-admin-secret\nldap:\n  urls: [ldap://127.0.0.1:389]\n  search: {bindDn: "cn=svc,dc=x", bindPassword: svc-secret, baseDn: "dc=x"}\n',
+    );
     const res = await check(['config', 'check', '--config', file], { PORTCULLIS_DATABASE_URL: 'postgres://portcullis:db-secret@db:5432/portcullis' });
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('ttlSeconds: 300');

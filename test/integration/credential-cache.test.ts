@@ -31,13 +31,17 @@ describe('credential cache (bcrypt cost 10)', () => {
     await t.app.services.admin.createUser('alice', new Secret('alice-password-1'), false);
     await t.app.services.admin.createUser('bob', new Secret('alice-password-1'), false);
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('runs bcrypt once for repeated requests with the same good password', async () => {
     expect(await verifiesDuring(async () => granted(await login('alice', 'alice-password-1')))).toBe(1);
-    expect(await verifiesDuring(async () => {
-      for (let i = 0; i < 3; i++) granted(await login('alice', 'alice-password-1'));
-    })).toBe(0);
+    expect(
+      await verifiesDuring(async () => {
+        for (let i = 0; i < 3; i++) granted(await login('alice', 'alice-password-1'));
+      }),
+    ).toBe(0);
   });
 
   it('is per user: the same password for another user is checked afresh', async () => {
@@ -45,9 +49,11 @@ describe('credential cache (bcrypt cost 10)', () => {
   });
 
   it('never caches a failure', async () => {
-    expect(await verifiesDuring(async () => {
-      for (let i = 0; i < 2; i++) expect(errorCode(await login('alice', 'wrong-password'), 401)).toBe('UNAUTHORIZED');
-    })).toBe(2);
+    expect(
+      await verifiesDuring(async () => {
+        for (let i = 0; i < 2; i++) expect(errorCode(await login('alice', 'wrong-password'), 401)).toBe('UNAUTHORIZED');
+      }),
+    ).toBe(2);
   });
 
   it('spends a bcrypt on unknown users too, so timing does not reveal who exists', async () => {
@@ -57,7 +63,10 @@ describe('credential cache (bcrypt cost 10)', () => {
   it('refuses the old password immediately after a password change', async () => {
     granted(await login('alice', 'alice-password-1'));
     const res = await t.app.inject({
-      method: 'PATCH', url: '/api/v1/users/alice', headers: { authorization: ADMIN_AUTH }, payload: { password: 'alice-password-2' },
+      method: 'PATCH',
+      url: '/api/v1/users/alice',
+      headers: { authorization: ADMIN_AUTH },
+      payload: { password: 'alice-password-2' },
     });
     expect(res.statusCode).toBe(200);
     expect(errorCode(await login('alice', 'alice-password-1'), 401)).toBe('UNAUTHORIZED');

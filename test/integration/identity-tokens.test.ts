@@ -34,7 +34,9 @@ describe.each(STORES)('identity tokens on the %s store', (kind) => {
     await t.app.services.admin.createProject('team', false);
     await newUser('alice');
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('only a login that asks for offline access gets one', async () => {
     const plain = granted(await realmGet(t.app, { account: 'alice', service: 'registry' }, basic('alice', PASSWORD)));
@@ -126,7 +128,9 @@ describe.each(STORES)('identity tokens on the %s store', (kind) => {
       await own.app.services.admin.createProject('team', false);
       await newUser('alice', own.app);
     });
-    afterEach(async () => { await own?.close(); });
+    afterEach(async () => {
+      await own?.close();
+    });
 
     it('stop working once identity tokens are turned off', async () => {
       const token = await login('alice', own.app);

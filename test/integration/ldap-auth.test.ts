@@ -14,18 +14,28 @@ function token(t: TestApp, user: string, password: string) {
 const INJECTIONS = ['*)(uid=*', 'admin)(|(a=*', 'alice)(uid=*', '*', 'alice)', 'alice,ou=people', 'uid=alice,ou=people,dc=example,dc=org', 'alice\u0000'];
 
 let slapd: Slapd;
-beforeAll(async () => { slapd = await startSlapd(); });
-afterAll(async () => { await slapd?.close(); });
+beforeAll(async () => {
+  slapd = await startSlapd();
+});
+afterAll(async () => {
+  await slapd?.close();
+});
 
 describe('LDAP search-then-bind, with local users side by side', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await buildTestApp({ auth: { backends: ['local', 'ldap'] }, ldap: searchModeConfig(slapd, { cacheTtlSeconds: 0 }) });
-    const created = await t.app.inject({ method: 'POST', url: '/api/v1/users', headers: { authorization: ADMIN_AUTH },
-      payload: { username: 'lena', password: 'lena-local-pass' } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: { authorization: ADMIN_AUTH },
+      payload: { username: 'lena', password: 'lena-local-pass' },
+    });
     expect(created.statusCode).toBe(201);
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('logs a directory user in and records them in the store without a password', async () => {
     const res = await token(t, 'alice', alice.password);
@@ -88,9 +98,11 @@ describe('LDAP first in the chain', () => {
   beforeAll(async () => {
     t = await buildTestApp({ auth: { backends: ['ldap', 'local'] }, ldap: searchModeConfig(slapd) }, { authenticators: { local: () => permissive } });
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
-  it('ends with 401 on a directory user\'s wrong password, never asking the next backend', async () => {
+  it("ends with 401 on a directory user's wrong password, never asking the next backend", async () => {
     expect((await token(t, 'alice', 'wrong-password')).statusCode).toBe(401);
     expect(calls).toEqual([]);
   });
@@ -103,7 +115,10 @@ describe('LDAP first in the chain', () => {
 
   it('refuses an empty password itself, before any connection', async () => {
     let connections = 0;
-    const ldap = ldapAuthenticator(searchModeConfig(slapd), t.app.services.store.users, () => { connections += 1; throw new Error('no'); });
+    const ldap = ldapAuthenticator(searchModeConfig(slapd), t.app.services.store.users, () => {
+      connections += 1;
+      throw new Error('no');
+    });
     expect(await ldap.authenticate('alice', new Secret(''))).toEqual({ kind: 'denied' });
     expect(connections).toBe(0);
     await ldap.close();
@@ -112,8 +127,12 @@ describe('LDAP first in the chain', () => {
 
 describe('LDAP bind with a DN template', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await buildTestApp({ auth: { backends: ['local', 'ldap'] }, ldap: bindModeConfig(slapd) }); });
-  afterAll(async () => { await t?.close(); });
+  beforeAll(async () => {
+    t = await buildTestApp({ auth: { backends: ['local', 'ldap'] }, ldap: bindModeConfig(slapd) });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('logs in with the right password and refuses a wrong one', async () => {
     expect((await token(t, 'alice', alice.password)).statusCode).toBe(200);

@@ -18,12 +18,19 @@ const repo = (name: string, actions: string[]) => [{ type: 'repository', name, a
 
 /** Logs in for an identity token, then spends it on one scope; resolves to the access granted. */
 async function grantedByIdentityToken(t: TestApp, user: LdapUserName, scope: string, beforeUse = async () => {}): Promise<unknown> {
-  const login = await t.app.inject({ url: '/token?service=registry&offline_token=true&client_id=docker', headers: { authorization: basic(user, LDAP_USERS[user].password) } });
+  const login = await t.app.inject({
+    url: '/token?service=registry&offline_token=true&client_id=docker',
+    headers: { authorization: basic(user, LDAP_USERS[user].password) },
+  });
   const refreshToken = login.json().refresh_token as string;
   expect(refreshToken).toBeTruthy();
   await beforeUse();
-  const res = await t.app.inject({ method: 'POST', url: '/token', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, service: 'registry', client_id: 'docker', scope }).toString() });
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, service: 'registry', client_id: 'docker', scope }).toString(),
+  });
   expect(res.statusCode).toBe(200);
   return decodeJwt(res.json().access_token).claims.access;
 }
@@ -31,14 +38,23 @@ async function grantedByIdentityToken(t: TestApp, user: LdapUserName, scope: str
 async function project(t: TestApp, name: string, members: Record<string, string>): Promise<void> {
   expect((await t.app.inject({ method: 'POST', url: '/api/v1/projects', headers: { authorization: ADMIN_AUTH }, payload: { name } })).statusCode).toBe(201);
   for (const [principal, role] of Object.entries(members)) {
-    const res = await t.app.inject({ method: 'PUT', url: `/api/v1/projects/${name}/members/${principal}`, headers: { authorization: ADMIN_AUTH }, payload: { role } });
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: `/api/v1/projects/${name}/members/${principal}`,
+      headers: { authorization: ADMIN_AUTH },
+      payload: { role },
+    });
     expect(res.statusCode).toBe(200);
   }
 }
 
 let slapd: Slapd;
-beforeAll(async () => { slapd = await startSlapd(); });
-afterAll(async () => { await slapd?.close(); });
+beforeAll(async () => {
+  slapd = await startSlapd();
+});
+afterAll(async () => {
+  await slapd?.close();
+});
 
 describe('groups from memberOf, one level of nesting, admin groups', () => {
   let t: TestApp;
@@ -51,7 +67,9 @@ describe('groups from memberOf, one level of nesting, admin groups', () => {
     await project(t, 'team', { 'group:developers': 'developer' });
     await project(t, 'eng', { 'group:Engineering': 'guest' });
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('lets a member of a group that is a project member push; an outsider gets nothing', async () => {
     expect(await granted(t, 'alice', 'repository:team/app:pull,push')).toEqual(repo('team/app', ['pull', 'push']));
@@ -77,13 +95,27 @@ describe('groups from memberOf, one level of nesting, admin groups', () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = t.app.server.address() as { port: number };
     await project(t, 'cli', {});
-    await main(['node', 'portcullis', '--url', `http://127.0.0.1:${port}`, '--user', 'carol', '--admin-password', LDAP_USERS.carol.password,
-      'member', 'set', 'cli', 'group:developers', 'maintainer']);
+    await main([
+      'node',
+      'portcullis',
+      '--url',
+      `http://127.0.0.1:${port}`,
+      '--user',
+      'carol',
+      '--admin-password',
+      LDAP_USERS.carol.password,
+      'member',
+      'set',
+      'cli',
+      'group:developers',
+      'maintainer',
+    ]);
     expect(await granted(t, 'alice', 'repository:cli/app:delete')).toEqual(repo('cli/app', ['delete']));
   });
 
   it('re-reads groups from the directory when an identity token is used', async () => {
-    const developers = (op: 'add' | 'delete') => slapd.modify(`dn: ${LDAP_GROUPS.developers}\nchangetype: modify\n${op}: member\nmember: ${LDAP_USERS.bob.dn}\n`);
+    const developers = (op: 'add' | 'delete') =>
+      slapd.modify(`dn: ${LDAP_GROUPS.developers}\nchangetype: modify\n${op}: member\nmember: ${LDAP_USERS.bob.dn}\n`);
     try {
       const access = await grantedByIdentityToken(t, 'bob', 'repository:team/app:pull,push', () => developers('add'));
       expect(access).toEqual(repo('team/app', ['pull', 'push']));
@@ -97,11 +129,16 @@ describe('groups in bind-template mode', () => {
   let t: TestApp;
   const ldap = new LdapSwitch();
   beforeAll(async () => {
-    t = await buildTestApp({ auth: { backends: ['local', 'ldap'] }, identityTokens: { enabled: true }, ldap: bindModeConfig(slapd) },
-      { authenticators: { ldap: () => ldap } });
+    t = await buildTestApp(
+      { auth: { backends: ['local', 'ldap'] }, identityTokens: { enabled: true }, ldap: bindModeConfig(slapd) },
+      { authenticators: { ldap: () => ldap } },
+    );
     await project(t, 'team', { 'group:developers': 'developer' });
   });
-  afterAll(async () => { await ldap.close(); await t?.close(); });
+  afterAll(async () => {
+    await ldap.close();
+    await t?.close();
+  });
 
   it('reads memberOf as the user; identity tokens then carry no directory groups (no service account)', async () => {
     await ldap.use(bindModeConfig(slapd), t.app.services.store.users);
@@ -128,7 +165,9 @@ describe('groups from a group search: groupOfNames, groupOfUniqueNames, posixGro
     await project(t, 'qa', { 'group:qa': 'guest' });
     await project(t, 'eng', { 'group:engineering': 'guest' });
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('finds memberUid (by name) and uniqueMember (by DN) groups', async () => {
     expect(await granted(t, 'dave', 'repository:ops/tool:pull,push')).toEqual(repo('ops/tool', ['pull', 'push']));

@@ -6,8 +6,12 @@ import { LDAP_GROUPS, LDAP_SERVICE, LDAP_USERS } from '../fixtures/ldap/index.js
 
 describe('slapd harness', () => {
   let slapd: Slapd;
-  beforeAll(async () => { slapd = await startSlapd(); });
-  afterAll(async () => { await slapd?.close(); });
+  beforeAll(async () => {
+    slapd = await startSlapd();
+  });
+  afterAll(async () => {
+    await slapd?.close();
+  });
 
   it('loads the fixtures with memberOf filled by the overlay, also on nested groups', async () => {
     const client = new Client({ url: slapd.ldapsUrl, tlsOptions: { ca: await readFile(slapd.caFile) } });

@@ -17,12 +17,19 @@ async function ask(t: TestApp, user: string, password: string): Promise<{ status
 /** A TCP listener that accepts connections and never says a word: a hung LDAP server. */
 async function silentServer(): Promise<{ url: string; close: () => Promise<void> }> {
   const sockets = new Set<Socket>();
-  const server: Server = createServer((s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  const server: Server = createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
   return {
     url: `ldap://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -99,7 +106,7 @@ describe('LDAP failover and timeouts', () => {
     });
   });
 
-  it('uses defaults that keep a token request well under docker\'s 15 s with two hung servers', async () => {
+  it("uses defaults that keep a token request well under docker's 15 s with two hung servers", async () => {
     await withApp({ urls: [silent.url, silent.url] }, async (t) => {
       const res = await ask(t, 'alice', alice.password);
       expect(res.status).toBe(503);
@@ -154,15 +161,22 @@ describe('LDAP connections', () => {
 
   it('never leaves a connection bound as a user: what stays open is the service account', async () => {
     await withApp({ poolSize: 2 }, async (t) => {
-      await Promise.all(['alice', 'bob', 'alice', 'bob'].map(async (u) => {
-        expect((await ask(t, u, LDAP_USERS[u as 'alice' | 'bob'].password)).status).toBe(200);
-      }));
+      await Promise.all(
+        ['alice', 'bob', 'alice', 'bob'].map(async (u) => {
+          expect((await ask(t, u, LDAP_USERS[u as 'alice' | 'bob'].password)).status).toBe(200);
+        }),
+      );
       let identities: string[] = [];
       // User connections close just after their answer; the expectations below say what stayed open.
-      await pollUntil(async () => {
-        identities = await slapd.connectionIdentities();
-        return identities.every((dn) => dn === LDAP_SERVICE.dn);
-      }, undefined, 'user-bound LDAP connections closing', 4_000).catch(() => undefined);
+      await pollUntil(
+        async () => {
+          identities = await slapd.connectionIdentities();
+          return identities.every((dn) => dn === LDAP_SERVICE.dn);
+        },
+        undefined,
+        'user-bound LDAP connections closing',
+        4_000,
+      ).catch(() => undefined);
       expect(identities.length).toBeGreaterThan(0);
       expect(identities.length).toBeLessThanOrEqual(2);
       expect(new Set(identities)).toEqual(new Set([LDAP_SERVICE.dn]));

@@ -14,7 +14,11 @@ beforeAll(async () => {
   slapd = await startSlapd();
   t = await buildTestApp({ auth: { backends: ['local', 'ldap'] }, ldap: searchModeConfig(slapd) }, { authenticators: { ldap: () => ldap } });
 });
-afterAll(async () => { await ldap.close(); await t?.close(); await slapd?.close(); });
+afterAll(async () => {
+  await ldap.close();
+  await t?.close();
+  await slapd?.close();
+});
 
 /** Status of one token request for alice (directory) and one for the local admin. */
 async function statuses(extra: Record<string, unknown>): Promise<{ alice: number; admin: number }> {

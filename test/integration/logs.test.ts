@@ -12,7 +12,11 @@ describe('what the service logs at info', () => {
   const secrets: string[] = [PASSWORD, ADMIN.password];
 
   beforeAll(async () => {
-    const stream = { write: (line: string) => { log += line; } };
+    const stream = {
+      write: (line: string) => {
+        log += line;
+      },
+    };
     t = await buildTestApp({ identityTokens: { enabled: true } }, { logger: { ...(loggerOptions('info') as object), stream } });
     await t.app.services.admin.createUser('alice', new Secret(PASSWORD), false);
 
@@ -21,19 +25,28 @@ describe('what the service logs at info', () => {
     const login = granted(await realmGet(t.app, { account: 'alice', client_id: 'docker', offline_token: 'true', service: 'registry' }, auth));
     const refreshToken = login.body.refresh_token as string;
     secrets.push(login.body.token, refreshToken);
-    const post = granted(await realmPost(t.app, { grant_type: 'password', username: 'alice', password: PASSWORD, service: 'registry', scope: 'repository:library/x:pull' }));
+    const post = granted(
+      await realmPost(t.app, { grant_type: 'password', username: 'alice', password: PASSWORD, service: 'registry', scope: 'repository:library/x:pull' }),
+    );
     const refreshed = granted(await realmPost(t.app, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'docker', service: 'registry' }));
     secrets.push(post.body.token, refreshed.body.token);
     expect(errorCode(await realmGet(t.app, { service: 'registry' }, basic('alice', `${PASSWORD}-wrong`)), 401)).toBe('UNAUTHORIZED');
-    expect(errorCode(await realmPost(t.app, { grant_type: 'refresh_token', refresh_token: `${refreshToken}x`, service: 'registry' }), 401)).toBe('INVALID_GRANT');
+    expect(errorCode(await realmPost(t.app, { grant_type: 'refresh_token', refresh_token: `${refreshToken}x`, service: 'registry' }), 401)).toBe(
+      'INVALID_GRANT',
+    );
     // Secrets where no client should put them: in the query string, in an admin request body.
     expect(errorCode(await t.app.inject({ url: `/token?service=nope&password=${PASSWORD}&refresh_token=${refreshToken}` }), 400)).toBe('UNKNOWN_SERVICE');
     const created = await t.app.inject({
-      method: 'POST', url: '/api/v1/users', headers: { authorization: ADMIN_AUTH }, payload: { username: 'bob', password: PASSWORD },
+      method: 'POST',
+      url: '/api/v1/users',
+      headers: { authorization: ADMIN_AUTH },
+      payload: { username: 'bob', password: PASSWORD },
     });
     expect(created.statusCode).toBe(201);
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('logs the requests and the tokens issued', () => {
     expect(log).toContain('"msg":"token issued"');

@@ -19,16 +19,52 @@ function rng(seed: number): () => number {
   };
 }
 
-const PIECES = ['scope', 'service', 'account', 'client_id', 'offline_token', 'grant_type', 'username', 'password', 'refresh_token',
-  'access_type', '%00', '%ff', '%', '&', '=', ':', ',', '*', '(', ')', 'repository', 'registry', 'a/b', ' ', '+', '%20', 'é', '\u202e',
-  'true', 'offline', 'pcr_', 'library', 'x'.repeat(600)];
+const PIECES = [
+  'scope',
+  'service',
+  'account',
+  'client_id',
+  'offline_token',
+  'grant_type',
+  'username',
+  'password',
+  'refresh_token',
+  'access_type',
+  '%00',
+  '%ff',
+  '%',
+  '&',
+  '=',
+  ':',
+  ',',
+  '*',
+  '(',
+  ')',
+  'repository',
+  'registry',
+  'a/b',
+  ' ',
+  '+',
+  '%20',
+  'é',
+  '\u202e',
+  'true',
+  'offline',
+  'pcr_',
+  'library',
+  'x'.repeat(600),
+];
 const CONTENT_TYPES = ['application/x-www-form-urlencoded', 'application/json', 'text/plain', 'multipart/form-data', undefined];
 const ADMIN_PATHS = ['/api/v1/users', '/api/v1/projects', '/api/v1/users/', '/api/v1/projects/library/members/', '/api/v1/projects/'];
 
 describe('malformed input never gets a 500 or a non-JSON answer', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await buildTestApp(); });
-  afterAll(async () => { await t.close(); });
+  beforeAll(async () => {
+    t = await buildTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it(`${COUNT} seeded requests (seed ${SEED})`, async () => {
     const random = rng(SEED);

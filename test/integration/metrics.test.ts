@@ -3,8 +3,12 @@ import { ADMIN, ADMIN_AUTH, basic, buildTestApp, type TestApp } from '../helpers
 
 describe('metrics', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await buildTestApp(); });
-  afterAll(async () => { await t.close(); });
+  beforeAll(async () => {
+    t = await buildTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('counts token requests by grant and status, and cached password checks', async () => {
     const headers = { authorization: ADMIN_AUTH };

@@ -9,7 +9,9 @@ describe('password checks run on a bounded queue', () => {
     t = await buildTestApp({ auth: { bcryptCost: 10, passwordCheckConcurrency: 1, passwordCheckQueue: 2 } });
     granted(await realmGet(t.app, { service: 'registry' }, ADMIN_AUTH));
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('refuses password checks beyond the queue at once with 503 and Retry-After, while cached logins go through', async () => {
     const storm = Array.from({ length: 12 }, async () => {

@@ -31,7 +31,9 @@ describe.each(STORES)('permissions through the %s store', (kind) => {
     }
     await admin.createUser('outsider', new Secret(PASSWORD), false);
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it.each(ROLE_ACTIONS)('role %s grants %j on the project, nothing elsewhere private', async (role, actions) => {
     const got = await access(basic(`u-${role}`, PASSWORD), ['repository:acme/app:pull,push,delete', 'repository:acme/deep/nested:pull']);
@@ -70,9 +72,13 @@ describe.each(STORES)('permissions through the %s store', (kind) => {
   });
 
   it('making a project public through the API takes effect on the next token, and back', async () => {
-    const setPublic = (value: boolean) => t.app.inject({
-      method: 'PATCH', url: '/api/v1/projects/acme', headers: { authorization: ADMIN_AUTH }, payload: { public: value },
-    });
+    const setPublic = (value: boolean) =>
+      t.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/projects/acme',
+        headers: { authorization: ADMIN_AUTH },
+        payload: { public: value },
+      });
     expect(await access(undefined, 'repository:acme/app:pull')).toEqual([]);
     expect((await setPublic(true)).statusCode).toBe(200);
     expect(await access(undefined, 'repository:acme/app:pull,push')).toEqual([{ type: 'repository', name: 'acme/app', actions: ['pull'] }]);

@@ -28,7 +28,9 @@ describe('PostgreSQL going away and coming back', () => {
   beforeAll(async () => {
     t = await buildStoreApp('postgres', postgres, { database: { connectTimeoutMs: 2_000 }, identityTokens: { enabled: true } });
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('answers 503 while the database is down, then recovers without a rebuild', async () => {
     granted(await tokenRequest());
@@ -86,10 +88,14 @@ describe('replicas starting together on an empty database', () => {
     // Another replica mid-migration: it holds the lock the starting app must wait for.
     await holder.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.migrations]);
     const starting = buildApp(testConfig({ database: { url } }, '/nonexistent'), { logger: false });
-    await pollUntil(async () => {
-      const res = await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
-      return res.rows[0]?.n === 1;
-    }, undefined, 'the app waiting for the migration lock');
+    await pollUntil(
+      async () => {
+        const res = await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted");
+        return res.rows[0]?.n === 1;
+      },
+      undefined,
+      'the app waiting for the migration lock',
+    );
     await postgres().stop();
     await postgres().start();
     const app = await starting;

@@ -30,7 +30,13 @@ async function admin(t: TestApp, method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', ur
 /** Polls replica `t` until it answers `expected`, and returns how long that took. */
 async function honouredAfter(t: TestApp, user: string, password: string, expected: string[] | number): Promise<number> {
   const started = Date.now();
-  await pollUntil(async () => JSON.stringify(await ask(t, user, password)) === JSON.stringify(expected), undefined, `replica to answer ${JSON.stringify(expected)}`, 5_000, 20);
+  await pollUntil(
+    async () => JSON.stringify(await ask(t, user, password)) === JSON.stringify(expected),
+    undefined,
+    `replica to answer ${JSON.stringify(expected)}`,
+    5_000,
+    20,
+  );
   return Date.now() - started;
 }
 
@@ -109,10 +115,18 @@ describe('two replicas on one PostgreSQL', () => {
       delays.afterListenerKilled = await honouredAfter(b, 'carol', 'carol-new-password', ['pull']);
       expect(delays.afterListenerKilled).toBeLessThan(HONOURED_WITHIN_MS);
       // And the listener is back: a later change arrives as before.
-      await pollUntil(async () => {
-        const rows = await killer.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'portcullis-listen' AND datname = current_database()");
-        return rows.rows[0]?.n === 2;
-      }, undefined, 'listeners back', 5_000, 50);
+      await pollUntil(
+        async () => {
+          const rows = await killer.query(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'portcullis-listen' AND datname = current_database()",
+          );
+          return rows.rows[0]?.n === 2;
+        },
+        undefined,
+        'listeners back',
+        5_000,
+        50,
+      );
       await admin(a, 'DELETE', '/users/carol');
       delays.delete = await honouredAfter(b, 'carol', 'carol-new-password', 401);
       expect(delays.delete).toBeLessThan(HONOURED_WITHIN_MS);
@@ -138,7 +152,9 @@ describe('the embedded store', () => {
     await admin(t, 'POST', '/users', { username: 'erin', password: 'erin-password' });
     await admin(t, 'POST', '/projects', { name: 'team' });
   });
-  afterAll(async () => { await t?.close(); });
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('honours every change at once: the answer right after the admin call is already the new one', async () => {
     await admin(t, 'PUT', '/projects/team/members/erin', { role: 'developer' });

@@ -4,8 +4,12 @@ import { ADMIN_AUTH, buildTestApp, type TestApp } from '../helpers/app.js';
 
 describe('values the database cannot store', () => {
   let t: TestApp;
-  beforeAll(async () => { t = await buildTestApp(); });
-  afterAll(async () => { await t.close(); });
+  beforeAll(async () => {
+    t = await buildTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it.each([
     ['PATCH', '/api/v1/users/a%00b', { admin: true }],

@@ -25,7 +25,9 @@ describe.each(STORES)('realm endpoint on the %s store', (kind) => {
     await admin.createProject('team', false);
     await admin.setMember('team', { kind: 'user', name: ALICE.username }, 'developer');
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   describe('what real clients send', () => {
     it('skopeo/podman login (no scope): a well-formed token with empty access', async () => {
@@ -58,11 +60,15 @@ describe.each(STORES)('realm endpoint on the %s store', (kind) => {
     });
 
     it('repeated scope parameters with duplicates and a mount source are merged', async () => {
-      const res = await realmGet(t.app, {
-        account: ALICE.username,
-        scope: ['repository:team/app:pull,push', 'repository:team/app:pull', 'repository:library/base:pull', 'repository:team/app:push'],
-        service: SERVICE,
-      }, alice);
+      const res = await realmGet(
+        t.app,
+        {
+          account: ALICE.username,
+          scope: ['repository:team/app:pull,push', 'repository:team/app:pull', 'repository:library/base:pull', 'repository:team/app:push'],
+          service: SERVICE,
+        },
+        alice,
+      );
       expect(granted(res).access).toEqual([
         { type: 'repository', name: 'team/app', actions: ['pull', 'push'] },
         { type: 'repository', name: 'library/base', actions: ['pull'] },
@@ -178,7 +184,9 @@ describe('realm endpoint over a real socket', () => {
     t = await buildStoreApp('embedded', postgres);
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
   });
-  afterAll(async () => { await t.close(); });
+  afterAll(async () => {
+    await t.close();
+  });
 
   it('a 20 KB Authorization header reaches the handler and gets a JSON 400', async () => {
     const res = await fetch(`${base}/token?service=registry`, { headers: { authorization: `Basic ${'A'.repeat(20_000)}` } });

@@ -41,11 +41,16 @@ describe('the layer rules', () => {
 
     beforeAll(async () => {
       tmp = await tempDir('layers');
-      await writeFile(join(tmp.path, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true }, include: ['src'] }));
+      await writeFile(
+        join(tmp.path, 'tsconfig.json'),
+        JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext', strict: true }, include: ['src'] }),
+      );
       await writeFile(join(tmp.path, 'package.json'), JSON.stringify({ type: 'module', dependencies: { fastify: '*' }, devDependencies: { vitest: '*' } }));
       await symlink(join(REPO, 'node_modules'), join(tmp.path, 'node_modules'));
     });
-    afterAll(async () => { await tmp?.remove(); });
+    afterAll(async () => {
+      await tmp?.remove();
+    });
 
     /** Writes `from` importing `to` (a path under src/ or a package name) and cruises only `from`. */
     async function cruiseOne(from: string, to: string): Promise<string[]> {

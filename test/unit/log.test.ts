@@ -78,7 +78,9 @@ describe('loggerOptions', () => {
     });
     try {
       const res = await app.inject({
-        method: 'POST', url: `/token?password=${SECRET}`, headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' },
+        method: 'POST',
+        url: `/token?password=${SECRET}`,
+        headers: { authorization: BASIC, 'content-type': 'application/x-www-form-urlencoded' },
         payload: `grant_type=password&username=alice&password=${SECRET}`,
       });
       expect(res.statusCode).toBe(200);

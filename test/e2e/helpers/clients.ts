@@ -12,15 +12,36 @@ export interface StartedClient {
 
 /** Every real client, with the binaries it needs (checked, never skipped) and how to start it. */
 export const CLIENTS: { name: RegistryClient['name']; bins: string[]; start(): Promise<StartedClient> }[] = [
-  { name: 'skopeo', bins: ['skopeo'], start: async () => { const c = await skopeoClient(); return { client: c, stop: c.stop }; } },
-  { name: 'podman', bins: ['podman'], start: async () => { const c = await podmanClient(); return { client: c, stop: c.stop }; } },
+  {
+    name: 'skopeo',
+    bins: ['skopeo'],
+    start: async () => {
+      const c = await skopeoClient();
+      return { client: c, stop: c.stop };
+    },
+  },
+  {
+    name: 'podman',
+    bins: ['podman'],
+    start: async () => {
+      const c = await podmanClient();
+      return { client: c, stop: c.stop };
+    },
+  },
   {
     name: 'docker',
     bins: ['dockerd', 'containerd', 'unshare'],
     start: async () => {
       const d = await startDockerd();
       const c = await dockerClient(d);
-      return { client: c, docker: c, stop: async () => { await c.stop(); await d.stop(); } };
+      return {
+        client: c,
+        docker: c,
+        stop: async () => {
+          await c.stop();
+          await d.stop();
+        },
+      };
     },
   },
   {
@@ -29,7 +50,13 @@ export const CLIENTS: { name: RegistryClient['name']; bins: string[]; start(): P
     start: async () => {
       const d = await startContainerd();
       const c = await ctrClient(d);
-      return { client: c, stop: async () => { await c.stop(); await d.stop(); } };
+      return {
+        client: c,
+        stop: async () => {
+          await c.stop();
+          await d.stop();
+        },
+      };
     },
   },
 ];

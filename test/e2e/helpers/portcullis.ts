@@ -69,8 +69,19 @@ export async function startPortcullis(opts: StartOptions = {}): Promise<Portcull
   const start = async () => {
     const d = startDaemon(process.execPath, args, { env, cwd: tmp.path, keepBytes: 2_000_000 });
     daemon = d;
-    await pollUntil(() => fetch(`${url}/readyz`).then((r) => r.ok, () => false), d.exited, 'portcullis', 30_000, 100)
-      .catch((err: Error) => { throw new Error(`${err.message}\n${d.output()}`); });
+    await pollUntil(
+      () =>
+        fetch(`${url}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      d.exited,
+      'portcullis',
+      30_000,
+      100,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${d.output()}`);
+    });
   };
   const stopProcess = async () => {
     if (!daemon) return;

@@ -51,6 +51,9 @@ export function realmAnswers(log: string, status: number): number {
  * refusal came from Portcullis. The log arrives through a pipe, a moment after the client exits.
  */
 export async function expectRealmAnswered(portcullis: Pick<Portcullis, 'logs'>, status: number, before: number): Promise<void> {
-  await pollUntil(async () => realmAnswers(portcullis.logs(), status) > before, undefined, `Portcullis logging a ${status} from /token`, 5_000)
-    .catch((err: Error) => { throw new Error(`${err.message}\n${portcullis.logs().slice(-3000)}`); });
+  await pollUntil(async () => realmAnswers(portcullis.logs(), status) > before, undefined, `Portcullis logging a ${status} from /token`, 5_000).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}\n${portcullis.logs().slice(-3000)}`);
+    },
+  );
 }

@@ -51,8 +51,13 @@ export function registryClientSuite(label: string, opts: SuiteOptions): void {
       let image: OciImage;
       const ref = (repo: string) => `${registry.host}/${repo}:v1`;
 
-      beforeAll(async () => { [s, image] = await Promise.all([start(), makeOciImage()]); });
-      afterAll(async () => { await s?.stop(); await image?.remove(); });
+      beforeAll(async () => {
+        [s, image] = await Promise.all([start(), makeOciImage()]);
+      });
+      afterAll(async () => {
+        await s?.stop();
+        await image?.remove();
+      });
 
       it('a developer logs in, pushes to a private project, and pulls back the same digest', async () => {
         const login = await s.client.login(registry.host, ALICE.username, ALICE.password);
@@ -66,18 +71,23 @@ export function registryClientSuite(label: string, opts: SuiteOptions): void {
       });
 
       if (name === 'docker') {
-        it(opts.identityTokens
-          ? 'docker keeps an identity token, which still works after Portcullis restarts'
-          : 'docker keeps the password when identity tokens are off', async () => {
-          const config = JSON.parse(await readFile(join(s.docker!.configDir, 'config.json'), 'utf8')) as { auths: Record<string, { identitytoken?: string }> };
-          const entry = config.auths[registry.host];
-          expect(entry).toBeDefined();
-          expect(entry?.identitytoken !== undefined).toBe(opts.identityTokens);
-          await portcullis.restart();
-          const pulled = await s.client.pull(ref(`team/${name}`));
-          expect(pulled.code, pulled.stderr).toBe(0);
-          if (opts.identityTokens) expect(portcullis.logs()).toMatch(/"via":"refresh"/);
-        });
+        it(
+          opts.identityTokens
+            ? 'docker keeps an identity token, which still works after Portcullis restarts'
+            : 'docker keeps the password when identity tokens are off',
+          async () => {
+            const config = JSON.parse(await readFile(join(s.docker!.configDir, 'config.json'), 'utf8')) as {
+              auths: Record<string, { identitytoken?: string }>;
+            };
+            const entry = config.auths[registry.host];
+            expect(entry).toBeDefined();
+            expect(entry?.identitytoken !== undefined).toBe(opts.identityTokens);
+            await portcullis.restart();
+            const pulled = await s.client.pull(ref(`team/${name}`));
+            expect(pulled.code, pulled.stderr).toBe(0);
+            if (opts.identityTokens) expect(portcullis.logs()).toMatch(/"via":"refresh"/);
+          },
+        );
       }
 
       it('refuses a wrong password', async () => {

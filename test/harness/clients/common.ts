@@ -11,7 +11,9 @@ import type { RunResult } from '../proc.js';
 export type { RunResult };
 
 /** A client command's outcome; `digest` is the manifest digest when the command reported one. */
-export interface ClientResult extends RunResult { digest?: string }
+export interface ClientResult extends RunResult {
+  digest?: string;
+}
 
 /**
  * Per-command credentials: a user, or explicitly none (anonymous). Omitted = the login state.

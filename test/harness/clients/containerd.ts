@@ -8,35 +8,53 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pollUntil, run, startDaemon, tempDir } from '../proc.js';
 
-export interface Containerd { address: string; logs(): string; startupMs: number; stop(): Promise<void> }
+export interface Containerd {
+  address: string;
+  logs(): string;
+  startupMs: number;
+  stop(): Promise<void>;
+}
 
 export async function startContainerd(): Promise<Containerd> {
   const tmp = await tempDir('containerd');
   const d = (p: string) => join(tmp.path, p);
   const address = d('containerd.sock');
-  const disabled = ['io.containerd.grpc.v1.cri', 'io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs',
-    'io.containerd.snapshotter.v1.aufs', 'io.containerd.snapshotter.v1.devmapper', 'io.containerd.tracing.processor.v1.otlp',
-    'io.containerd.internal.v1.tracing'];
-  await writeFile(d('config.toml'), [
-    'version = 2',
-    `root = "${d('root')}"`,
-    `state = "${d('state')}"`,
-    `disabled_plugins = ${JSON.stringify(disabled)}`,
-    `[grpc]\n  address = "${address}"`,
-    `[ttrpc]\n  address = "${address}.ttrpc"`,
-    // The opt plugin defaults to /opt/containerd on the host.
-    `[plugins."io.containerd.internal.v1.opt"]\n  path = "${d('opt')}"`,
-    '',
-  ].join('\n'));
+  const disabled = [
+    'io.containerd.grpc.v1.cri',
+    'io.containerd.snapshotter.v1.btrfs',
+    'io.containerd.snapshotter.v1.zfs',
+    'io.containerd.snapshotter.v1.aufs',
+    'io.containerd.snapshotter.v1.devmapper',
+    'io.containerd.tracing.processor.v1.otlp',
+    'io.containerd.internal.v1.tracing',
+  ];
+  await writeFile(
+    d('config.toml'),
+    [
+      'version = 2',
+      `root = "${d('root')}"`,
+      `state = "${d('state')}"`,
+      `disabled_plugins = ${JSON.stringify(disabled)}`,
+      `[grpc]\n  address = "${address}"`,
+      `[ttrpc]\n  address = "${address}.ttrpc"`,
+      // The opt plugin defaults to /opt/containerd on the host.
+      `[plugins."io.containerd.internal.v1.opt"]\n  path = "${d('opt')}"`,
+      '',
+    ].join('\n'),
+  );
   const t0 = Date.now();
-  const daemon = startDaemon('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
-    'mount -n -t tmpfs -o mode=755 tmpfs /run && exec "$@"', 'sh', 'containerd', '--config', d('config.toml')],
-  { killGroup: true, stopTimeoutMs: 5_000, keepBytes: 100_000 });
-  const stop = async () => { await daemon.stop(); await tmp.remove(); };
+  const daemon = startDaemon(
+    'unshare',
+    ['-m', '--propagation', 'private', 'sh', '-c', 'mount -n -t tmpfs -o mode=755 tmpfs /run && exec "$@"', 'sh', 'containerd', '--config', d('config.toml')],
+    { killGroup: true, stopTimeoutMs: 5_000, keepBytes: 100_000 },
+  );
+  const stop = async () => {
+    await daemon.stop();
+    await tmp.remove();
+  };
   try {
     // `ctr version` answering proves the gRPC services are registered, not just the socket bound.
-    await pollUntil(async () => (await run('ctr', ['-a', address, 'version'], { timeoutMs: 5_000 })).code === 0,
-      daemon.exited, 'containerd', 30_000, 100);
+    await pollUntil(async () => (await run('ctr', ['-a', address, 'version'], { timeoutMs: 5_000 })).code === 0, daemon.exited, 'containerd', 30_000, 100);
   } catch (err) {
     const out = daemon.output();
     await stop();

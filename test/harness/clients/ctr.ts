@@ -35,8 +35,7 @@ export { startContainerd, type Containerd } from './containerd.js';
 export async function ctrClient(cd: Containerd, opts: { namespace?: string } = {}): Promise<CtrClient> {
   const ns = opts.namespace ?? `e2e-${randomBytes(4).toString('hex')}`;
   // A bare env: CONTAINERD_* variables from the caller would override the flags' defaults.
-  const exec = (args: string[]) =>
-    run('ctr', ['-a', cd.address, '-n', ns, ...args], { env: { PATH: process.env.PATH }, timeoutMs: 60_000 });
+  const exec = (args: string[]) => run('ctr', ['-a', cd.address, '-n', ns, ...args], { env: { PATH: process.env.PATH }, timeoutMs: 60_000 });
   const logins = new Map<string, Exclude<Creds, 'anonymous'>>();
   const hostOf = (ref: string) => ref.slice(0, ref.indexOf('/'));
   const userArgs = (ref: string, creds: Creds | undefined): string[] => {
@@ -56,8 +55,14 @@ export async function ctrClient(cd: Containerd, opts: { namespace?: string } = {
     name: 'ctr',
     hasLogin: false,
     exec,
-    login: async (host, username, password) => { logins.set(host, { username, password }); return ok(); },
-    logout: async (host) => { logins.delete(host); return ok(); },
+    login: async (host, username, password) => {
+      logins.set(host, { username, password });
+      return ok();
+    },
+    logout: async (host) => {
+      logins.delete(host);
+      return ok();
+    },
     async push(image, ref, o = {}) {
       // --base-name turns the layout's bare tag annotation into a full local name.
       const local = `localhost/e2e/import-${++n}`;

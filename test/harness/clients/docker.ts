@@ -21,26 +21,61 @@ import { pollUntil, run, startDaemon, tempDir } from '../proc.js';
 import { startContainerd } from './containerd.js';
 import { findDigest, type ClientResult, type Creds, type RegistryClient, type RunResult } from './common.js';
 
-export interface Dockerd { host: string; logs(): string; startupMs: number; stop(): Promise<void> }
+export interface Dockerd {
+  host: string;
+  logs(): string;
+  startupMs: number;
+  stop(): Promise<void>;
+}
 
 export async function startDockerd(): Promise<Dockerd> {
   const t0 = Date.now();
   const tmp = await tempDir('dockerd');
-  const containerd = await startContainerd().catch(async (err: unknown) => { await tmp.remove(); throw err; });
+  const containerd = await startContainerd().catch(async (err: unknown) => {
+    await tmp.remove();
+    throw err;
+  });
   const d = (p: string) => join(tmp.path, p);
   const socket = d('docker.sock');
   // An explicit config file keeps /etc/docker/daemon.json out of the picture. Without a key path
   // dockerd 20.10 creates its libtrust identity as /etc/docker/key.json on the host.
   await writeFile(d('daemon.json'), JSON.stringify({ 'deprecated-key-path': d('key.json') }));
-  const args = ['--config-file', d('daemon.json'), '--data-root', d('data'), '--exec-root', d('exec'),
-    '--pidfile', d('docker.pid'), '--host', `unix://${socket}`, '--storage-driver', 'vfs',
-    '--iptables=false', '--ip6tables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none',
-    '--group', 'root', '--log-level', 'info', '--containerd', containerd.address];
+  const args = [
+    '--config-file',
+    d('daemon.json'),
+    '--data-root',
+    d('data'),
+    '--exec-root',
+    d('exec'),
+    '--pidfile',
+    d('docker.pid'),
+    '--host',
+    `unix://${socket}`,
+    '--storage-driver',
+    'vfs',
+    '--iptables=false',
+    '--ip6tables=false',
+    '--ip-forward=false',
+    '--ip-masq=false',
+    '--bridge=none',
+    '--group',
+    'root',
+    '--log-level',
+    'info',
+    '--containerd',
+    containerd.address,
+  ];
   // `exec` keeps dockerd as the child's pid, so SIGTERM reaches it and not a shell.
-  const daemon = startDaemon('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
-    'mount -n -t tmpfs -o mode=755 tmpfs /run && exec "$@"', 'sh', 'dockerd', ...args],
-  { killGroup: true, stopTimeoutMs: 10_000, keepBytes: 100_000 });
-  const stop = async () => { await daemon.stop(); await containerd.stop(); await tmp.remove(); };
+  const daemon = startDaemon(
+    'unshare',
+    ['-m', '--propagation', 'private', 'sh', '-c', 'mount -n -t tmpfs -o mode=755 tmpfs /run && exec "$@"', 'sh', 'dockerd', ...args],
+    { killGroup: true, stopTimeoutMs: 10_000, keepBytes: 100_000 },
+  );
+  const stop = async () => {
+    await daemon.stop();
+    await containerd.stop();
+    await tmp.remove();
+  };
   try {
     await pollUntil(() => ping(socket), daemon.exited, 'dockerd', 30_000, 100);
   } catch (err) {
@@ -54,9 +89,15 @@ export async function startDockerd(): Promise<Dockerd> {
 /** GET /_ping on the daemon socket answers 200 once the API is up. */
 function ping(socketPath: string): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
-    const req = request({ socketPath, path: '/_ping', timeout: 1_000 }, (res) => { res.resume(); resolve(res.statusCode === 200); });
+    const req = request({ socketPath, path: '/_ping', timeout: 1_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
     req.on('error', () => resolve(false));
-    req.on('timeout', () => { req.destroy(); resolve(false); });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
     req.end();
   });
 }
@@ -86,10 +127,12 @@ export async function dockerClient(daemon: Dockerd, opts: { cli?: string } = {})
   const configDir = join(tmp.path, 'config');
   await mkdir(configDir);
   let n = 0;
-  const exec = (args: string[], o: { input?: string; configDir?: string } = {}) => run(cli, args, {
-    env: { PATH: process.env.PATH, HOME: tmp.path, DOCKER_HOST: daemon.host, DOCKER_CONFIG: o.configDir ?? configDir },
-    input: o.input, timeoutMs: 60_000,
-  });
+  const exec = (args: string[], o: { input?: string; configDir?: string } = {}) =>
+    run(cli, args, {
+      env: { PATH: process.env.PATH, HOME: tmp.path, DOCKER_HOST: daemon.host, DOCKER_CONFIG: o.configDir ?? configDir },
+      input: o.input,
+      timeoutMs: 60_000,
+    });
   const login = (host: string, user: string, password: string, dir = configDir) =>
     exec(['login', '-u', user, '--password-stdin', host], { input: password, configDir: dir });
   const withCreds = async (host: string, creds: Creds | undefined, fn: (dir: string) => Promise<RunResult>) => {

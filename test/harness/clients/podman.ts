@@ -36,17 +36,20 @@ export async function podmanClient(): Promise<PodmanClient> {
   const storageConf = d('storage.conf');
   const containersConf = d('containers.conf');
   await writeFile(storageConf, `[storage]\ndriver = "vfs"\ngraphroot = "${d('storage')}"\nrunroot = "${d('runroot')}"\n`);
-  await writeFile(containersConf, [
-    '[engine]',
-    `tmp_dir = "${d('libpod-tmp')}"`,
-    `volume_path = "${d('volumes')}"`,
-    `static_dir = "${d('storage/libpod')}"`,
-    'events_logger = "none"',
-    'cgroup_manager = "cgroupfs"',
-    '[network]',
-    `network_config_dir = "${d('networks')}"`,
-    '',
-  ].join('\n'));
+  await writeFile(
+    containersConf,
+    [
+      '[engine]',
+      `tmp_dir = "${d('libpod-tmp')}"`,
+      `volume_path = "${d('volumes')}"`,
+      `static_dir = "${d('storage/libpod')}"`,
+      'events_logger = "none"',
+      'cgroup_manager = "cgroupfs"',
+      '[network]',
+      `network_config_dir = "${d('networks')}"`,
+      '',
+    ].join('\n'),
+  );
   // An empty auth file for anonymous calls: podman has no --no-creds.
   const anonAuth = d('anon-auth.json');
   const lower = join(tmpdir(), `portcullis-podman-${randomBytes(6).toString('hex')}`);
@@ -54,10 +57,28 @@ export async function podmanClient(): Promise<PodmanClient> {
   let n = 0;
   await writeFile(anonAuth, '{"auths":{}}\n');
   const penv = { ...env, CONTAINERS_STORAGE_CONF: storageConf, CONTAINERS_CONF: containersConf };
-  const exec = (args: string[], input?: string) => run('podman', [
-    '--root', d('storage'), '--runroot', d('runroot'), '--tmpdir', d('libpod-tmp'), '--storage-driver', 'vfs',
-    '--events-backend', 'none', '--cgroup-manager', 'cgroupfs', '--network-config-dir', d('networks'), ...args,
-  ], { env: penv, input, timeoutMs: 60_000 });
+  const exec = (args: string[], input?: string) =>
+    run(
+      'podman',
+      [
+        '--root',
+        d('storage'),
+        '--runroot',
+        d('runroot'),
+        '--tmpdir',
+        d('libpod-tmp'),
+        '--storage-driver',
+        'vfs',
+        '--events-backend',
+        'none',
+        '--cgroup-manager',
+        'cgroupfs',
+        '--network-config-dir',
+        d('networks'),
+        ...args,
+      ],
+      { env: penv, input, timeoutMs: 60_000 },
+    );
 
   const authArgs = (creds: Creds | undefined): string[] => {
     if (creds === 'anonymous') return ['--authfile', anonAuth];
@@ -70,8 +91,7 @@ export async function podmanClient(): Promise<PodmanClient> {
     hasLogin: true,
     authFile,
     exec,
-    login: (host, user, password) =>
-      exec(['login', '--tls-verify=false', '--authfile', authFile, '-u', user, '--password-stdin', host], password),
+    login: (host, user, password) => exec(['login', '--tls-verify=false', '--authfile', authFile, '-u', user, '--password-stdin', host], password),
     logout: (host) => exec(['logout', '--authfile', authFile, host]),
     async push(image, ref, opts = {}) {
       // --signature-policy: the containers.conf lookup would otherwise read /etc/containers/policy.json.

@@ -40,34 +40,60 @@ export async function skopeoClient(): Promise<SkopeoClient> {
   const tmp = await tempDir('skopeo');
   const { env, authFile, policy } = await containersSandbox(tmp.path);
   let n = 0;
-  const exec = (args: string[], input?: string) =>
-    run('skopeo', ['--policy', policy, '--tmpdir', env.TMPDIR!, ...args], { env, input, timeoutMs: 60_000 });
+  const exec = (args: string[], input?: string) => run('skopeo', ['--policy', policy, '--tmpdir', env.TMPDIR!, ...args], { env, input, timeoutMs: 60_000 });
 
   return {
     name: 'skopeo',
     hasLogin: true,
     authFile,
     exec,
-    login: (host, user, password) =>
-      exec(['login', '--tls-verify=false', '--authfile', authFile, '-u', user, '--password-stdin', host], password),
+    login: (host, user, password) => exec(['login', '--tls-verify=false', '--authfile', authFile, '-u', user, '--password-stdin', host], password),
     logout: (host) => exec(['logout', '--authfile', authFile, host]),
     async push(image, ref, opts = {}) {
       const digestFile = join(tmp.path, `push-${++n}.digest`);
-      const res = await exec(['copy', '--retry-times', '0', '--dest-tls-verify=false', '--authfile', authFile,
-        ...credArgs('dest', opts.creds), '--digestfile', digestFile, image.ociRef, `docker://${ref}`]);
+      const res = await exec([
+        'copy',
+        '--retry-times',
+        '0',
+        '--dest-tls-verify=false',
+        '--authfile',
+        authFile,
+        ...credArgs('dest', opts.creds),
+        '--digestfile',
+        digestFile,
+        image.ociRef,
+        `docker://${ref}`,
+      ]);
       const digest = res.code === 0 ? (await readFile(digestFile, 'utf8')).trim() : undefined;
       return { ...res, digest };
     },
     async pull(ref, opts = {}) {
       const dest = join(tmp.path, `pull-${++n}`);
-      const res = await exec(['copy', '--retry-times', '0', '--src-tls-verify=false', '--authfile', authFile,
-        ...credArgs('src', opts.creds), `docker://${ref}`, `dir:${dest}`]);
+      const res = await exec([
+        'copy',
+        '--retry-times',
+        '0',
+        '--src-tls-verify=false',
+        '--authfile',
+        authFile,
+        ...credArgs('src', opts.creds),
+        `docker://${ref}`,
+        `dir:${dest}`,
+      ]);
       const digest = res.code === 0 ? sha256(await readFile(join(dest, 'manifest.json'))) : undefined;
       return { ...res, digest };
     },
     async inspect(ref, opts = {}) {
-      const res = await exec(['inspect', '--tls-verify=false', '--authfile', authFile, ...credArgs('', opts.creds),
-        '--format', '{{.Digest}}', `docker://${ref}`]);
+      const res = await exec([
+        'inspect',
+        '--tls-verify=false',
+        '--authfile',
+        authFile,
+        ...credArgs('', opts.creds),
+        '--format',
+        '{{.Digest}}',
+        `docker://${ref}`,
+      ]);
       return { ...res, digest: res.code === 0 ? res.stdout.trim() : undefined };
     },
     stop: tmp.remove,

@@ -97,7 +97,16 @@ describe('AuthChain.refresh', () => {
     ['a user the backend no longer has', 'b1', 'bob', null],
   ])('asks %s', async (_, source, username, expected) => {
     const chain = new AuthChain([backend('b0', 'ok'), backend('b1', 'ok')], hasher);
-    const user: UserRecord = { id: 1, username, passwordHash: null, source: source as UserRecord['source'], admin: false, disabled: false, createdAt: new Date(), updatedAt: new Date() };
+    const user: UserRecord = {
+      id: 1,
+      username,
+      passwordHash: null,
+      source: source as UserRecord['source'],
+      admin: false,
+      disabled: false,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    };
     expect((await chain.refresh(user))?.groups[0] ?? null).toBe(expected);
   });
 });

@@ -4,7 +4,9 @@ import { CheckQueue } from '../../../src/auth/check-queue.js';
 /** A task the test finishes by hand. */
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
-  const promise = new Promise<void>((resolve) => { open = resolve; });
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
   return { promise, open };
 }
 
@@ -13,7 +15,13 @@ describe('CheckQueue', () => {
     const q = new CheckQueue(2, 10);
     const gates = [gate(), gate(), gate()];
     const started: number[] = [];
-    const runs = gates.map((g, i) => q.run(async () => { started.push(i); await g.promise; return i; }));
+    const runs = gates.map((g, i) =>
+      q.run(async () => {
+        started.push(i);
+        await g.promise;
+        return i;
+      }),
+    );
     await Promise.resolve();
     expect(started).toEqual([0, 1]);
     expect([q.running, q.waiting]).toEqual([2, 1]);
@@ -50,7 +58,11 @@ describe('CheckQueue', () => {
 
   it('frees the slot when a task fails', async () => {
     const q = new CheckQueue(1, 0);
-    await expect(q.run(async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      q.run(async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(await q.run(async () => 'next')).toBe('next');
   });
 });

@@ -5,7 +5,13 @@ function cache(ttlMs = 1000, maxEntries = 10) {
   const clock = { now: 1_000_000 };
   const inner = new CredentialCache<true>({ ttlMs, maxEntries, now: () => clock.now });
   // The cache's own API in the words the cases read best in.
-  const c = { enabled: inner.enabled, keyFor: inner.keyFor.bind(inner), clear: () => inner.clear(), add: (k: string) => inner.set(k, true), has: (k: string) => inner.get(k) === true };
+  const c = {
+    enabled: inner.enabled,
+    keyFor: inner.keyFor.bind(inner),
+    clear: () => inner.clear(),
+    add: (k: string) => inner.set(k, true),
+    has: (k: string) => inner.get(k) === true,
+  };
   return { clock, c };
 }
 

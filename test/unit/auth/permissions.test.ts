@@ -72,7 +72,13 @@ describe('grant: other resources and actions', () => {
     ['* for a maintainer', USER, { public: false, roles: ['maintainer'] }, ['repository:p/app:*'], ['repository:p/app:*']],
     ['other project is not p', USER, { public: false, roles: ['maintainer'] }, ['repository:q/app:pull', 'repository:app:pull'], []],
     ['nested repo in p', USER, { public: false, roles: ['guest'] }, ['repository:p/a/b/c:pull,push'], ['repository:p/a/b/c:pull']],
-    ['mount: granted per resource', USER, { public: false, roles: ['developer'] }, ['repository:p/app:pull,push', 'repository:q/src:pull'], ['repository:p/app:pull,push']],
+    [
+      'mount: granted per resource',
+      USER,
+      { public: false, roles: ['developer'] },
+      ['repository:p/app:pull,push', 'repository:q/src:pull'],
+      ['repository:p/app:pull,push'],
+    ],
   ])('%s', (_, who, project, scopes, expected) => {
     expect(granted(who, project, scopes)).toEqual(expected);
   });

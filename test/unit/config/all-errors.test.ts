@@ -14,14 +14,21 @@ function messageOf(raw: unknown): string {
 
 describe('resolveConfig reports every error at once', () => {
   it('lists each unknown key with the known key it is closest to', () => {
-    const lines = messageOf({ tokn: {}, token: { isuer: 'x', ttlSecond: 60 }, auth: { backend: ['local'] }, ldap: { urls: ['ldap://x'], bindDnTemplate: 'uid={username}', grups: {} } }).split('\n');
-    expect(lines).toEqual(expect.arrayContaining([
-      'tokn is not a known option (did you mean token?)',
-      'token.isuer is not a known option (did you mean token.issuer?)',
-      'token.ttlSecond is not a known option (did you mean token.ttlSeconds?)',
-      'auth.backend is not a known option (did you mean auth.backends?)',
-      'ldap.grups is not a known option (did you mean ldap.groups?)',
-    ]));
+    const lines = messageOf({
+      tokn: {},
+      token: { isuer: 'x', ttlSecond: 60 },
+      auth: { backend: ['local'] },
+      ldap: { urls: ['ldap://x'], bindDnTemplate: 'uid={username}', grups: {} },
+    }).split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'tokn is not a known option (did you mean token?)',
+        'token.isuer is not a known option (did you mean token.issuer?)',
+        'token.ttlSecond is not a known option (did you mean token.ttlSeconds?)',
+        'auth.backend is not a known option (did you mean auth.backends?)',
+        'ldap.grups is not a known option (did you mean ldap.groups?)',
+      ]),
+    );
   });
 
   it('offers no guess when nothing is close', () => {

@@ -9,15 +9,39 @@ const ldapOf = (ldap: Record<string, unknown>): LdapSettings => resolveConfig({ 
 
 describe('the ldap section resolves to one mode', () => {
   it.each<[string, Record<string, unknown>, LdapSettings['mode']]>([
-    ['search then bind', { search: { ...ACCOUNT, baseDn: 'ou=people,dc=x' } },
-      { kind: 'search', account: { dn: ACCOUNT.bindDn, password: ACCOUNT.bindPassword }, search: { baseDn: 'ou=people,dc=x', filter: '(&(objectClass=inetOrgPerson)(uid={username}))' } }],
-    ['bind, entry read by the service account', { bindDnTemplate: 'uid={username},dc=x', search: { ...ACCOUNT, baseDn: 'dc=x', filter: '(uid={username})' } },
-      { kind: 'bind', dnTemplate: 'uid={username},dc=x', entry: { kind: 'search', search: { baseDn: 'dc=x', filter: '(uid={username})' }, account: { dn: ACCOUNT.bindDn, password: ACCOUNT.bindPassword } } }],
-    ['bind, entry searched as the user', { bindDnTemplate: 'uid={username},dc=x', search: { baseDn: 'dc=x' } },
-      { kind: 'bind', dnTemplate: 'uid={username},dc=x', entry: { kind: 'search', search: { baseDn: 'dc=x', filter: '(&(objectClass=inetOrgPerson)(uid={username}))' } } }],
+    [
+      'search then bind',
+      { search: { ...ACCOUNT, baseDn: 'ou=people,dc=x' } },
+      {
+        kind: 'search',
+        account: { dn: ACCOUNT.bindDn, password: ACCOUNT.bindPassword },
+        search: { baseDn: 'ou=people,dc=x', filter: '(&(objectClass=inetOrgPerson)(uid={username}))' },
+      },
+    ],
+    [
+      'bind, entry read by the service account',
+      { bindDnTemplate: 'uid={username},dc=x', search: { ...ACCOUNT, baseDn: 'dc=x', filter: '(uid={username})' } },
+      {
+        kind: 'bind',
+        dnTemplate: 'uid={username},dc=x',
+        entry: { kind: 'search', search: { baseDn: 'dc=x', filter: '(uid={username})' }, account: { dn: ACCOUNT.bindDn, password: ACCOUNT.bindPassword } },
+      },
+    ],
+    [
+      'bind, entry searched as the user',
+      { bindDnTemplate: 'uid={username},dc=x', search: { baseDn: 'dc=x' } },
+      {
+        kind: 'bind',
+        dnTemplate: 'uid={username},dc=x',
+        entry: { kind: 'search', search: { baseDn: 'dc=x', filter: '(&(objectClass=inetOrgPerson)(uid={username}))' } },
+      },
+    ],
     ['bind, the DN itself read', { bindDnTemplate: 'uid={username},dc=x' }, { kind: 'bind', dnTemplate: 'uid={username},dc=x', entry: { kind: 'dn' } }],
-    ['bind to a UPN, groups off', { bindDnTemplate: '{username}@corp.example', groups: { source: 'none' } },
-      { kind: 'bind', dnTemplate: '{username}@corp.example', entry: { kind: 'none' } }],
+    [
+      'bind to a UPN, groups off',
+      { bindDnTemplate: '{username}@corp.example', groups: { source: 'none' } },
+      { kind: 'bind', dnTemplate: '{username}@corp.example', entry: { kind: 'none' } },
+    ],
   ])('%s', (_, raw, mode) => {
     expect(ldapOf(raw).mode).toEqual(mode);
   });
@@ -36,7 +60,11 @@ describe('the ldap section resolves to one mode', () => {
 
   it('keeps only what the group source needs', () => {
     expect(ldapOf({ bindDnTemplate: 'uid={username},dc=x' }).groups).toEqual({ source: 'memberOf', nestedDepth: 0 });
-    expect(ldapOf({ bindDnTemplate: 'uid={username},dc=x', groups: { source: 'search', baseDn: 'ou=groups,dc=x', nestedDepth: 2 } }).groups)
-      .toMatchObject({ source: 'search', baseDn: 'ou=groups,dc=x', nestedDepth: 2, nameAttribute: 'cn' });
+    expect(ldapOf({ bindDnTemplate: 'uid={username},dc=x', groups: { source: 'search', baseDn: 'ou=groups,dc=x', nestedDepth: 2 } }).groups).toMatchObject({
+      source: 'search',
+      baseDn: 'ou=groups,dc=x',
+      nestedDepth: 2,
+      nameAttribute: 'cn',
+    });
   });
 });

@@ -26,8 +26,7 @@ describe('LDAP escaping', () => {
   });
 
   it('fills every placeholder escaped, and names an unknown one', () => {
-    expect(fillTemplate('(&(uid={username})(member={dn}))', { username: '*', dn: 'cn=a(b)' }, escapeFilterValue))
-      .toBe('(&(uid=\\2a)(member=cn=a\\28b\\29))');
+    expect(fillTemplate('(&(uid={username})(member={dn}))', { username: '*', dn: 'cn=a(b)' }, escapeFilterValue)).toBe('(&(uid=\\2a)(member=cn=a\\28b\\29))');
     expect(() => fillTemplate('(uid={user})', { username: 'x' }, escapeFilterValue)).toThrow(/unknown placeholder \{user\}/);
   });
 

@@ -21,7 +21,16 @@ describe('resolveConfig: defaults', () => {
     expect(config).toMatchObject({
       listen: '0.0.0.0:5001',
       dataDir: './data',
-      token: { issuer: 'portcullis', service: 'registry', ttlSeconds: 300, algorithm: 'ES256', keysDir: './certs', headerX5c: true, headerKid: true, extraCertificates: [] },
+      token: {
+        issuer: 'portcullis',
+        service: 'registry',
+        ttlSeconds: 300,
+        algorithm: 'ES256',
+        keysDir: './certs',
+        headerX5c: true,
+        headerKid: true,
+        extraCertificates: [],
+      },
       identityTokens: { enabled: false, ttlSeconds: 7_776_000 },
       auth: { backends: ['local'], anonymous: true, bcryptCost: 10 },
       admin: { username: 'admin' },

@@ -12,8 +12,12 @@ describe('shipped configuration', () => {
 
   it('the commented LDAP block of portcullis.example.yaml is valid once uncommented', async () => {
     const text = await readFile('portcullis.example.yaml', 'utf8');
-    const block = text.slice(text.indexOf('# auth:\n#   backends: [local, ldap]')).split('\n')
-      .filter((l) => l.startsWith('#') && !l.startsWith('#   bindDnTemplate')).map((l) => l.slice(2)).join('\n');
+    const block = text
+      .slice(text.indexOf('# auth:\n#   backends: [local, ldap]'))
+      .split('\n')
+      .filter((l) => l.startsWith('#') && !l.startsWith('#   bindDnTemplate'))
+      .map((l) => l.slice(2))
+      .join('\n');
     const config = resolveConfig(parse(block));
     expect(config.ldap?.mode).toMatchObject({ kind: 'search', account: { dn: 'cn=portcullis,ou=services,dc=example,dc=org' } });
     expect(config.ldap?.groups).toEqual({ source: 'memberOf', nestedDepth: 0 });
@@ -42,7 +46,8 @@ describe('shipped configuration', () => {
 
   it.each(['README.md', 'docs/ldap.md'])('the LDAP examples in %s are valid configurations', async (file) => {
     const text = await readFile(file, 'utf8');
-    const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1] as string) as Record<string, unknown>)
+    const blocks = [...text.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => parse(m[1] as string) as Record<string, unknown>)
       .filter((doc) => doc && typeof doc === 'object' && 'ldap' in doc);
     expect(blocks.length).toBeGreaterThanOrEqual(2);
     for (const doc of blocks) {

@@ -1,8 +1,15 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BackendUnavailableError, ConfigError, ConflictError, DeniedError, InvalidGrantError, InvalidRequestError,
-  NotFoundError, PortcullisError, UnauthorizedError,
+  BackendUnavailableError,
+  ConfigError,
+  ConflictError,
+  DeniedError,
+  InvalidGrantError,
+  InvalidRequestError,
+  NotFoundError,
+  PortcullisError,
+  UnauthorizedError,
 } from '../../../src/domain/errors.js';
 import { BASIC_CHALLENGE, registerErrorHandling } from '../../../src/routes/errors.js';
 
@@ -19,7 +26,13 @@ const CASES: Record<string, [() => Error, number, string, string | undefined, st
   invalidGrant: [() => new InvalidGrantError(), 401, 'INVALID_GRANT', 'invalid_grant', undefined],
   notFound: [() => new NotFoundError('no such user'), 404, 'NOT_FOUND', undefined, undefined],
   conflict: [() => new ConflictError('exists'), 409, 'CONFLICT', undefined, undefined],
-  unavailable: [() => new BackendUnavailableError('ldap', new Error(SECRET)), 503, 'BACKEND_UNAVAILABLE', 'temporarily_unavailable', 'a backend is unavailable; try again shortly'],
+  unavailable: [
+    () => new BackendUnavailableError('ldap', new Error(SECRET)),
+    503,
+    'BACKEND_UNAVAILABLE',
+    'temporarily_unavailable',
+    'a backend is unavailable; try again shortly',
+  ],
   config: [() => new ConfigError(`cannot connect to ${SECRET}`), 500, 'CONFIG_INVALID', undefined, 'internal error'],
   internal: [() => new PortcullisError('INTERNAL', `query failed on ${SECRET}`), 500, 'INTERNAL', undefined, 'internal error'],
   plain: [() => new Error(`connect ECONNREFUSED ${SECRET}`), 500, 'INTERNAL', undefined, 'internal error'],
@@ -45,7 +58,10 @@ describe('error handling', () => {
   const rows = Object.entries(CASES).map(([name, [make, status, code, oauthError, shown]]) => [name, status, code, make, oauthError, shown] as const);
   it.each(rows)('%s -> %i %s', async (name, status, code, make, oauthError, shown) => {
     const message = shown ?? make().message;
-    for (const [method, url] of [['GET', `/plain/${name}`], ['POST', `/oauth/${name}`]] as const) {
+    for (const [method, url] of [
+      ['GET', `/plain/${name}`],
+      ['POST', `/oauth/${name}`],
+    ] as const) {
       const res = await app.inject({ method, url });
       expect(res.statusCode).toBe(status);
       expect(res.headers['content-type']).toMatch(/^application\/json/);

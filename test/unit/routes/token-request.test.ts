@@ -71,10 +71,18 @@ describe('fromForm (POST)', () => {
   });
 
   it('reads a containerd request: space-separated, overlapping scopes', () => {
-    const req = fromForm({
-      grant_type: 'password', username: 'alice', password: 'pw', client_id: 'containerd-client', service: 'registry',
-      scope: 'repository:a:pull repository:a:pull,push repository:b:pull',
-    }, 'default', limits);
+    const req = fromForm(
+      {
+        grant_type: 'password',
+        username: 'alice',
+        password: 'pw',
+        client_id: 'containerd-client',
+        service: 'registry',
+        scope: 'repository:a:pull repository:a:pull,push repository:b:pull',
+      },
+      'default',
+      limits,
+    );
     expect(req).toMatchObject({ service: 'registry', clientId: 'containerd-client', offline: false });
     expect(req.scopes.map(formatScope)).toEqual(['repository:a:pull,push', 'repository:b:pull']);
   });

@@ -18,7 +18,10 @@ export async function generatedKeyDir(algorithm: 'ES256' | 'RS256'): Promise<Tem
 const EC = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 function pem(label: string, der: ArrayBuffer): string {
-  const b64 = Buffer.from(der).toString('base64').match(/.{1,64}/g)!.join('\n');
+  const b64 = Buffer.from(der)
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   return `-----BEGIN ${label}-----\n${b64}\n-----END ${label}-----\n`;
 }
 
@@ -36,13 +39,24 @@ export async function caSignedKeyDir(): Promise<TempDir & { caPem: string; leafP
   const notAfter = new Date(Date.now() + 86_400_000);
   const caKeys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(), name: 'CN=test ca', notBefore, notAfter, keys: caKeys, signingAlgorithm: EC,
+    serialNumber: serial(),
+    name: 'CN=test ca',
+    notBefore,
+    notAfter,
+    keys: caKeys,
+    signingAlgorithm: EC,
     extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],
   });
   const leafKeys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const leaf = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(), subject: 'CN=test leaf', issuer: ca.subject, notBefore, notAfter,
-    publicKey: leafKeys.publicKey, signingKey: caKeys.privateKey, signingAlgorithm: EC,
+    serialNumber: serial(),
+    subject: 'CN=test leaf',
+    issuer: ca.subject,
+    notBefore,
+    notAfter,
+    publicKey: leafKeys.publicKey,
+    signingKey: caKeys.privateKey,
+    signingAlgorithm: EC,
     extensions: [new x509.BasicConstraintsExtension(false, undefined, true)],
   });
   const dir = await tempDir('keys-ca');

@@ -25,7 +25,10 @@ afterAll(async () => {
 });
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  return p.then(() => undefined, (err: { code?: string }) => err.code);
+  return p.then(
+    () => undefined,
+    (err: { code?: string }) => err.code,
+  );
 }
 
 type Source = string | { text: string } | null;
@@ -34,7 +37,10 @@ type Source = string | { text: string } | null;
 async function mixedDir(name: string, key: Source, cert: Source): Promise<string> {
   const dir = join(scratch.path, name);
   await mkdir(dir);
-  for (const [file, src] of [[KEY_FILE, key], [CERT_FILE, cert]] as const) {
+  for (const [file, src] of [
+    [KEY_FILE, key],
+    [CERT_FILE, cert],
+  ] as const) {
     if (typeof src === 'string') await copyFile(join(src, file), join(dir, file));
     else if (src) await writeFile(join(dir, file), src.text);
   }
@@ -55,7 +61,10 @@ describe('generateSigningKey', () => {
 });
 
 describe('loadSigningKey', () => {
-  it.each([['ES256', () => es], ['RS256', () => rs]] as const)('loads a generated %s key', async (alg, dir) => {
+  it.each([
+    ['ES256', () => es],
+    ['RS256', () => rs],
+  ] as const)('loads a generated %s key', async (alg, dir) => {
     const key = await loadSigningKey(dir().path, alg);
     expect(key.algorithm).toBe(alg);
     expect(key.chain).toHaveLength(1);
@@ -95,7 +104,11 @@ describe('bundleCertificates', () => {
 });
 
 describe('jwksFor', () => {
-  it.each([['ES256', () => es], ['RS256', () => rs], ['CA-issued', () => ca]] as const)('%s: the kid is what the token header carries', async (_, dir) => {
+  it.each([
+    ['ES256', () => es],
+    ['RS256', () => rs],
+    ['CA-issued', () => ca],
+  ] as const)('%s: the kid is what the token header carries', async (_, dir) => {
     const key = await loadSigningKey(dir().path);
     const token = await new TokenSigner(key, { x5c: false, kid: true }).sign({ iss: 'i', sub: '', aud: 'a', exp: 2, nbf: 1, iat: 1, jti: 'j', access: [] });
     const { keys } = await jwksFor(bundleCertificates(key, []));

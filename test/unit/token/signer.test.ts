@@ -26,7 +26,12 @@ afterAll(async () => {
 
 function claims() {
   return buildClaims({
-    issuer: 'portcullis', audience: 'registry', subject: 'alice', issuedAt: Date.now() / 1000, ttlSeconds: 300, jwtId: 'j1',
+    issuer: 'portcullis',
+    audience: 'registry',
+    subject: 'alice',
+    issuedAt: Date.now() / 1000,
+    ttlSeconds: 300,
+    jwtId: 'j1',
     access: [{ type: 'repository', name: 'team/app', actions: ['pull'] }],
   });
 }

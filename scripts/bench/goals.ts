@@ -1,0 +1,32 @@
+import type { BenchFigures, GoalResult } from './figures.js';
+
+type Measured = Omit<BenchFigures, 'goals' | 'finishedAt'>;
+
+interface Goal {
+  goal: string;
+  unit: string;
+  comparison: '>=' | '<';
+  threshold: number;
+  value: (f: Measured) => number;
+}
+
+/** Issue 7's goals; the bench reports them, it does not enforce them. */
+const GOALS: Goal[] = [
+  { goal: 'embedded cache hits vs ceiling', unit: 'x', comparison: '>=', threshold: 0.8, value: (f) => f.targets.embedded.ratioToCeiling },
+  { goal: 'postgres cache hits vs ceiling', unit: 'x', comparison: '>=', threshold: 0.8, value: (f) => f.targets.postgres.ratioToCeiling },
+  { goal: 'cache hits under storm vs unloaded', unit: 'x', comparison: '>=', threshold: 0.5, value: (f) => f.storm.ratioToUnloaded },
+  { goal: 'cache-hit p99 under storm', unit: 'ms', comparison: '<', threshold: 25, value: (f) => f.storm.hits.p99Ms },
+  { goal: 'embedded RSS after load', unit: 'MB', comparison: '<', threshold: 200, value: (f) => f.memory.rssMb },
+  { goal: 'first start (embedded)', unit: 'ms', comparison: '<', threshold: 3000, value: (f) => f.start.firstStartMs },
+  { goal: 'restart (embedded)', unit: 'ms', comparison: '<', threshold: 1000, value: (f) => f.start.restartMs },
+  { goal: 'start on PostgreSQL', unit: 'ms', comparison: '<', threshold: 1000, value: (f) => f.start.postgresStartMs },
+];
+
+export function evaluateGoals(figures: Measured): GoalResult[] {
+  return GOALS.map(({ value, ...goal }) => {
+    const v = value(figures);
+    // NaN (nothing measured) compares false either way: a goal without a figure is not met.
+    const met = goal.comparison === '>=' ? v >= goal.threshold : v < goal.threshold;
+    return { ...goal, value: v, met };
+  });
+}
