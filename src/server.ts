@@ -2,13 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './app.js';
 import { splitListen } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { generateSigningKey } from './token/keys/generate.js';
 import { signingKeyExists } from './token/keys/load.js';
 
 /** Starts the service: keys on first start, then the app, then listening; stops on SIGTERM/SIGINT. */
 export async function startServer(config: Config, opts: AppOptions = {}): Promise<FastifyInstance> {
   const createdKeys = !(await signingKeyExists(config.token.keysDir));
-  if (createdKeys) await generateSigningKey({ dir: config.token.keysDir, algorithm: config.token.algorithm });
+  // Loaded only on the first start: the certificate library costs every later start 50 ms.
+  if (createdKeys) await (await import('./token/keys/generate.js')).generateSigningKey({ dir: config.token.keysDir, algorithm: config.token.algorithm });
   const app = await buildApp(config, opts);
   if (createdKeys) app.log.info({ dir: config.token.keysDir, algorithm: config.token.algorithm }, 'generated a token signing key and certificate');
   const boot = app.services.bootstrap;

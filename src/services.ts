@@ -62,7 +62,7 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       cost: config.auth.bcryptCost,
       cacheTtlSeconds: config.auth.cacheTtlSeconds,
       cacheSize: config.auth.cacheSize,
-      concurrency: config.auth.passwordCheckConcurrency || Math.max(1, availableParallelism() - 1),
+      concurrency: config.auth.passwordCheckConcurrency || defaultPasswordCheckConcurrency(),
       maxWaiting: config.auth.passwordCheckQueue,
       onCheck: deps.onPasswordCheck,
     });
@@ -103,6 +103,15 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     await close();
     throw err;
   }
+}
+
+/**
+ * One less than the CPUs (the event loop keeps one), and two threads fewer than libuv's pool,
+ * which token signing uses too: a password storm never makes a signature wait.
+ */
+function defaultPasswordCheckConcurrency(): number {
+  const pool = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  return Math.max(1, Math.min(availableParallelism() - 1, pool - 2));
 }
 
 function ldapAuthenticator(config: Config, store: Store, logger: Logger | undefined): Authenticator {

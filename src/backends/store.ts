@@ -4,7 +4,7 @@ import type { Store } from '../domain/repositories.js';
 import { CachedStore } from './snapshot/cached-store.js';
 import { migrate } from './sql/migrations.js';
 import { openEmbedded } from './sql/pglite.js';
-import { openPostgres, type PostgresOptions } from './sql/postgres.js';
+import type { PostgresOptions } from './sql/postgres.js';
 import { SqlStore } from './sql/sql-store.js';
 
 export type DatabaseSettings = Omit<PostgresOptions, 'url' | 'logger'> & { url?: string | undefined };
@@ -32,7 +32,8 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 /** The database alone, migrated: what CachedStore wraps, and what tests look at directly. */
 export async function openSqlStore(opts: OpenStoreOptions): Promise<SqlStore> {
   const { url } = opts.database;
-  const db = url ? openPostgres({ ...opts.database, url, logger: opts.logger }) : await openEmbedded(opts.dataDir);
+  // Each driver is loaded only when used: the embedded store never needs pg, nor PostgreSQL PGlite.
+  const db = url ? (await import('./sql/postgres.js')).openPostgres({ ...opts.database, url, logger: opts.logger }) : await openEmbedded(opts.dataDir);
   try {
     const applied = await retryWhileUnavailable(() => migrate(db), opts);
     if (applied.length > 0) opts.logger?.info({ applied, database: db.kind }, 'database migrations applied');

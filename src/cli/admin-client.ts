@@ -1,4 +1,4 @@
-import { type Dispatcher, request } from 'undici';
+import type { Dispatcher } from 'undici';
 
 export interface ClientOptions {
   url: string;
@@ -19,6 +19,8 @@ export class AdminClient {
   async call<T = unknown>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
     let res: Dispatcher.ResponseData;
     try {
+      // Loaded on first use: `serve` shares this module graph and never calls the API.
+      const { request } = await import('undici');
       res = await request(this.#base + path, {
         method,
         headers: { authorization: this.#auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfig, publicUrl } from '../config/load.js';
 import { bundleCertificates, bundlePem, jwksFor } from '../token/keys/bundle.js';
-import { generateSigningKey } from '../token/keys/generate.js';
 import { loadCertificateFiles, loadSigningKey, signingKeyExists } from '../token/keys/load.js';
 
 const configOption = (o: { config?: string }) => loadConfig(o.config ?? process.env.PORTCULLIS_CONFIG);
@@ -23,6 +22,7 @@ export function addKeyCommands(program: Command): void {
     .action(async (o: { dir: string; alg: string; force?: boolean }) => {
       if (o.alg !== 'ES256' && o.alg !== 'RS256') throw new Error(`--alg must be ES256 or RS256, got ${o.alg}`);
       if (!o.force && (await signingKeyExists(o.dir))) throw new Error(`${o.dir}/token.key exists; pass --force to replace it`);
+      const { generateSigningKey } = await import('../token/keys/generate.js');
       const files = await generateSigningKey({ dir: o.dir, algorithm: o.alg });
       process.stdout.write(`wrote ${files.keyFile} (mode 0600) and ${files.certFile}\n`);
     });

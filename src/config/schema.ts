@@ -46,7 +46,7 @@ export const ConfigSchema = Obj({
         minimum: 0,
         maximum: 64,
         default: 0,
-        description: 'bcrypt checks at once; 0: one less than the CPUs, at least 1',
+        description: 'bcrypt checks at once; 0: one less than the CPUs and two less than the libuv pool, at least 1',
       }),
       passwordCheckQueue: Type.Integer({ minimum: 0, maximum: 10_000, default: 32, description: 'checks that may wait; more get 503 at once' }),
     },

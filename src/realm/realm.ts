@@ -70,7 +70,7 @@ export class Realm {
       jwtId: randomUUID(),
     });
     const grant: TokenGrant = {
-      token: this.deps.signer.sign(claims),
+      token: await this.deps.signer.sign(claims),
       expiresIn: this.settings.ttlSeconds,
       issuedAt: new Date(issuedAt * 1000),
       subject: claims.sub,

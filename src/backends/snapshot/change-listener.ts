@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from '../../domain/logger.js';
 import type { SnapshotPart } from './access-snapshot.js';
 
@@ -42,7 +42,9 @@ export class ChangeListener {
 
   async #connect(): Promise<void> {
     if (this.#closed) return;
-    const client = new pg.Client({ connectionString: this.url, application_name: 'portcullis-listen', keepAlive: true, connectionTimeoutMillis: 3_000 });
+    const { default: pgModule } = await import('pg');
+    if (this.#closed) return;
+    const client = new pgModule.Client({ connectionString: this.url, application_name: 'portcullis-listen', keepAlive: true, connectionTimeoutMillis: 3_000 });
     this.#client = client;
     let dropped = false;
     const drop = (err?: Error) => {

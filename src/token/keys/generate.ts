@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { webcrypto, randomBytes } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-export const KEY_FILE = 'token.key';
-export const CERT_FILE = 'token.crt';
+import { CERT_FILE, KEY_FILE } from './files.js';
+
+export { CERT_FILE, KEY_FILE };
 
 export interface GenerateOptions {
   dir: string;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../../domain/errors.js';
 import { algorithmFor, type SigningAlgorithm } from './algorithms.js';
 import { libtrustKeyId } from './kid.js';
-import { CERT_FILE, KEY_FILE } from './generate.js';
+import { CERT_FILE, KEY_FILE } from './files.js';
 
 /** The key tokens are signed with, and the certificate chain the registry verifies them by. */
 export interface SigningKey {
