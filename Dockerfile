@@ -5,6 +5,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+COPY scripts/embedded-template.mjs ./scripts/
+# The build also prepares the empty embedded cluster that a first start copies (dist/embedded-template).
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim
@@ -14,7 +16,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY package.json portcullis.example.yaml ./
-RUN mkdir -p /var/lib/portcullis && chown node:node /var/lib/portcullis
+# Private from the start: Portcullis refuses a data directory others can write, and repairs looser modes.
+RUN mkdir -p -m 0700 /var/lib/portcullis && chown node:node /var/lib/portcullis
 USER node
 EXPOSE 5001
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:5001/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

@@ -3,7 +3,9 @@ import formbody from '@fastify/formbody';
 import type { Config } from './config/schema.js';
 import core, { type CoreOptions } from './plugins/core.js';
 import { loggerOptions } from './routes/logging.js';
-import { registerErrorHandling, errorBody } from './routes/errors.js';
+import { frameworkErrorHandler, registerErrorHandling } from './routes/errors.js';
+import { addressList } from './routes/address-list.js';
+import { capConnections, connectionOptions, onClientError } from './routes/connection-guard.js';
 import tokenRoutes from './routes/token.js';
 import keyRoutes from './routes/keys.js';
 import healthRoutes from './routes/health.js';
@@ -21,24 +23,24 @@ export interface AppOptions {
 
 /** Builds the service; listening is the caller's business (server.ts, tests use inject). */
 export async function buildApp(config: Config, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const connections = connectionOptions(config.limits);
   const app = Fastify({
     logger: opts.logger ?? loggerOptions(config.log.level),
+    ...connections,
     // Large enough that an oversized Authorization header reaches us and gets a JSON 400.
-    http: { maxHeaderSize: 64 * 1024 },
+    http: { ...connections.http, maxHeaderSize: 64 * 1024 },
     bodyLimit: 64 * 1024,
-    requestTimeout: 30_000,
     // Opening the store may wait out a database that is still starting (openStore retries for
     // 30 s) and the embedded one runs initdb on first start.
     pluginTimeout: 120_000,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
-    clientErrorHandler: (_err, socket) => {
-      if (!socket.writable) return socket.destroy();
-      const body = JSON.stringify(errorBody('INVALID_REQUEST', 'malformed HTTP request'));
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    },
+    // request.ip: X-Forwarded-For counts only when the socket belongs to a configured proxy.
+    trustProxy: config.trustedProxies.length > 0 ? config.trustedProxies : false,
+    // Errors Fastify raises before routing (a bad URL encoding, an over-long parameter).
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler: onClientError,
   });
+  capConnections(app.server, config.limits, addressList(config.trustedProxies, 'trustedProxies'));
   const metrics = new Metrics({ processMetrics: opts.processMetrics ?? true });
   registerErrorHandling(app, metrics);
   await app.register(formbody);

@@ -18,7 +18,7 @@ export class Metrics {
   });
   readonly passwordChecks = new Counter({
     name: 'portcullis_password_checks_total',
-    help: 'Password verifications by result; "cached" skipped bcrypt',
+    help: 'Password verifications by result; "cached" and "unusable" (over 72 bytes) skipped bcrypt',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });

@@ -6,6 +6,9 @@ import { signingKeyExists } from './token/keys/load.js';
 
 /** Starts the service: keys on first start, then the app, then listening; stops on SIGTERM/SIGINT. */
 export async function startServer(config: Config, opts: AppOptions = {}): Promise<FastifyInstance> {
+  // What the service creates (store, keys, the initdb child, which inherits it) is for its own
+  // user only. PGlite's own chmods get past this: the store repairs those itself.
+  process.umask(0o077);
   const createdKeys = !(await signingKeyExists(config.token.keysDir));
   // Loaded only on the first start: the certificate library costs every later start 50 ms.
   if (createdKeys) await (await import('./token/keys/generate.js')).generateSigningKey({ dir: config.token.keysDir, algorithm: config.token.algorithm });

@@ -12,6 +12,7 @@ import { AuthChain } from './auth/chain.js';
 import { IdentityTokens } from './auth/identity-tokens.js';
 import { LdapAuthenticator } from './auth/ldap.js';
 import { LocalAuthenticator } from './auth/local.js';
+import { LoginThrottle } from './auth/login-throttle.js';
 import { PasswordHasher, type PasswordCheck } from './auth/password-hasher.js';
 import { openDirectory } from './backends/ldap/index.js';
 import { openStore } from './backends/store.js';
@@ -78,7 +79,11 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       return backend;
     });
     const chain = new AuthChain(backends, hasher);
-    const identityTokens = new IdentityTokens(store.refreshTokens, chain, config.identityTokens.ttlSeconds);
+    const throttle = new LoginThrottle(store.loginFailures, config.throttle);
+    const identityTokens = new IdentityTokens(store.refreshTokens, chain, config.identityTokens.ttlSeconds, {
+      perUser: config.identityTokens.maxPerUser,
+      perClient: config.identityTokens.maxPerClient,
+    });
     const realm = new Realm(
       {
         issuer: config.token.issuer,
@@ -92,10 +97,13 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
         authorizer: new Authorizer(store.projects),
         identityTokens,
         signer: new TokenSigner(key, { x5c: config.token.headerX5c, kid: config.token.headerKid }),
+        throttle,
       },
     );
     const boot = await bootstrap(store, hasher, config.admin);
-    const sweeper = sweepExpiredIdentityTokens(store, logger);
+    const lookAlikes = await store.users.lookAlikes();
+    if (lookAlikes.length > 0) logger?.warn({ lookAlikes }, 'usernames that differ only in case exist; they are kept, and new ones are refused');
+    const sweeper = sweepHourly(store, throttle, logger);
     closers.push(async () => clearInterval(sweeper));
     const services: Services = { config, store, chain, realm, admin: new AdminService(store, hasher), bundle, bootstrap: boot };
     return { services, close };
@@ -121,13 +129,14 @@ function ldapAuthenticator(config: Config, store: Store, logger: Logger | undefi
   return new LdapAuthenticator(openDirectory(ldap, { logger }), store.users, ldap);
 }
 
-/** Expired identity tokens are useless; deleting them hourly keeps the table small. */
-function sweepExpiredIdentityTokens(store: Store, logger: Logger | undefined): NodeJS.Timeout {
+/** Expired identity tokens and forgotten login failures are useless; deleting them hourly keeps the tables small. */
+function sweepHourly(store: Store, throttle: LoginThrottle, logger: Logger | undefined): NodeJS.Timeout {
   const timer = setInterval(() => {
     store.refreshTokens.deleteExpired(new Date()).then(
       (n) => n > 0 && logger?.info({ deleted: n }, 'expired identity tokens deleted'),
       (err: Error) => logger?.warn({ err: { message: err.message } }, 'could not delete expired identity tokens'),
     );
+    throttle.sweep().catch((err: Error) => logger?.warn({ err: { message: err.message } }, 'could not delete old login failures'));
   }, SWEEP_EVERY_MS);
   timer.unref();
   return timer;

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { PasswordHasher } from '../auth/password-hasher.js';
+import { ConfigError } from '../domain/errors.js';
 import { DEFAULT_PROJECT } from '../domain/model.js';
 import type { Store } from '../domain/repositories.js';
 import { Secret } from '../domain/secret.js';
+import { checkPassword } from './names.js';
 
 export interface BootstrapResult {
   /** Set only when this start created the admin with a generated password, to print once. */
@@ -16,6 +18,13 @@ export interface BootstrapResult {
  */
 export async function bootstrap(store: Store, hasher: PasswordHasher, admin: { username: string; password?: string | undefined }): Promise<BootstrapResult> {
   if ((await store.users.count()) > 0) return { created: false };
+  if (admin.password !== undefined) {
+    try {
+      checkPassword(admin.password);
+    } catch (err) {
+      throw new ConfigError(`admin.password (PORTCULLIS_ADMIN_PASSWORD) is refused: ${(err as Error).message}`);
+    }
+  }
   const generated = admin.password === undefined;
   const password = new Secret(admin.password ?? randomBytes(18).toString('base64url'));
   const passwordHash = await hasher.hash(password);

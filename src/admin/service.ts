@@ -1,7 +1,7 @@
 import type { PasswordHasher } from '../auth/password-hasher.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors.js';
 import type { MemberRecord, Principal, ProjectRecord, Role, UserRecord } from '../domain/model.js';
-import type { Store } from '../domain/repositories.js';
+import type { Store, UsersRepository } from '../domain/repositories.js';
 import type { Secret } from '../domain/secret.js';
 import { checkPassword, checkProjectName, checkUsername } from './names.js';
 
@@ -12,11 +12,19 @@ export class AdminService {
     private readonly hasher: PasswordHasher,
   ) {}
 
+  /** A name that differs from an existing one only in case is refused: no look-alike accounts. */
   async createUser(username: string, password: Secret, admin: boolean): Promise<UserRecord> {
     checkUsername(username);
     checkPassword(password.reveal());
     const passwordHash = await this.hasher.hash(password);
-    return await this.store.users.create({ username, passwordHash, source: 'local', admin });
+    return this.store.serialized('usernames', async (tx) => {
+      const clash = await tx.users.findCaseless(username);
+      if (clash)
+        throw new ConflictError(
+          clash.username === username ? `user ${username} already exists` : `user ${clash.username} already exists (names differ only in case)`,
+        );
+      return tx.users.create({ username, passwordHash, source: 'local', admin });
+    });
   }
 
   async listUsers(): Promise<UserRecord[]> {
@@ -26,9 +34,15 @@ export class AdminService {
   /** A new password or disabling the account revokes every identity token the user holds. */
   async updateUser(username: string, patch: { password?: Secret; admin?: boolean; disabled?: boolean }): Promise<UserRecord> {
     if (patch.password) checkPassword(patch.password.reveal());
-    if (patch.admin === false || patch.disabled === true) await this.keepOneAdmin(username);
     const passwordHash = patch.password ? await this.hasher.hash(patch.password) : undefined;
-    const user = await this.store.users.update(username, { passwordHash, admin: patch.admin, disabled: patch.disabled });
+    const change = { passwordHash, admin: patch.admin, disabled: patch.disabled };
+    const user =
+      patch.admin === false || patch.disabled === true
+        ? await this.store.serialized('admins', async (tx) => {
+            await keepOneAdmin(tx.users, username);
+            return tx.users.update(username, change);
+          })
+        : await this.store.users.update(username, change);
     if (patch.password || patch.disabled === true) await this.store.refreshTokens.revokeForUser(user.id);
     return user;
   }
@@ -42,17 +56,10 @@ export class AdminService {
 
   /** Memberships and identity tokens go with the user (ON DELETE CASCADE). */
   async deleteUser(username: string): Promise<void> {
-    await this.keepOneAdmin(username);
-    await this.store.users.delete(username);
-  }
-
-  /** Nobody could administer the service again without an enabled admin, so the last one stays. */
-  private async keepOneAdmin(username: string): Promise<void> {
-    const user = await this.store.users.find(username);
-    if (!user) throw new NotFoundError(`user ${username} not found`);
-    if (user.admin && !user.disabled && (await this.store.users.countActiveAdmins()) <= 1) {
-      throw new ConflictError(`${username} is the last enabled system admin`);
-    }
+    await this.store.serialized('admins', async (tx) => {
+      await keepOneAdmin(tx.users, username);
+      await tx.users.delete(username);
+    });
   }
 
   async createProject(name: string, isPublic: boolean): Promise<ProjectRecord> {
@@ -82,5 +89,17 @@ export class AdminService {
 
   removeMember(project: string, principal: Principal): Promise<void> {
     return this.store.projects.removeMember(project, principal);
+  }
+}
+
+/**
+ * Nobody could administer the service again without an enabled admin, so the last one stays.
+ * Called inside the 'admins' decision: two admins demoting each other at once cannot both pass.
+ */
+async function keepOneAdmin(users: UsersRepository, username: string): Promise<void> {
+  const user = await users.find(username);
+  if (!user) throw new NotFoundError(`user ${username} not found`);
+  if (user.admin && !user.disabled && (await users.countActiveAdmins()) <= 1) {
+    throw new ConflictError(`${username} is the last enabled system admin`);
   }
 }

@@ -1,4 +1,4 @@
-import type { AuthOutcome, Authenticator } from '../domain/authn.js';
+import type { AuthOutcome, Authenticator, BeforeCheck } from '../domain/authn.js';
 import { BackendUnavailableError } from '../domain/errors.js';
 import type { Identity, UserRecord } from '../domain/model.js';
 import type { Secret } from '../domain/secret.js';
@@ -16,18 +16,18 @@ export class AuthChain {
   ) {}
 
   /** Resolves to the identity, or null for bad credentials; throws when it cannot tell. */
-  async authenticate(username: string, password: Secret): Promise<Identity | null> {
+  async authenticate(username: string, password: Secret, beforeCheck?: BeforeCheck): Promise<Identity | null> {
     // A control character (NUL above all) cannot be in any account name, and the database
     // rejects NUL in text: refuse here rather than answer 500.
     if (password.isEmpty || username.length === 0 || /\p{Cc}/u.test(username)) {
-      await this.hasher.verify(password, null);
+      await this.hasher.verify(password, null, beforeCheck);
       return null;
     }
     let unavailable: BackendUnavailableError | undefined;
     for (const backend of this.backends) {
       let outcome: AuthOutcome;
       try {
-        outcome = await backend.authenticate(username, password);
+        outcome = await backend.authenticate(username, password, beforeCheck);
       } catch (err) {
         if (!(err instanceof BackendUnavailableError)) throw err;
         unavailable ??= err;
@@ -37,7 +37,7 @@ export class AuthChain {
       if (outcome.kind === 'denied') return null;
     }
     if (unavailable) throw unavailable;
-    await this.hasher.verify(password, null);
+    await this.hasher.verify(password, null, beforeCheck);
     return null;
   }
 

@@ -21,13 +21,18 @@ export class IdentityTokens {
     private readonly repo: RefreshTokensRepository,
     private readonly chain: AuthChain,
     private readonly ttlSeconds: number,
+    private readonly limits: { perUser: number; perClient: number } = { perUser: 50, perClient: 10 },
     private readonly now: () => number = Date.now,
   ) {}
 
   async issue(identity: Identity, clientId: string): Promise<string> {
     const token = PREFIX + randomBytes(32).toString('base64url');
     const expiresAt = this.ttlSeconds > 0 ? new Date(this.now() + this.ttlSeconds * 1000) : null;
-    await this.repo.create(hashOf(token), identity.userId, clientId.slice(0, 200), expiresAt);
+    const client = clientId.slice(0, 200);
+    await this.repo.create(hashOf(token), identity.userId, client, expiresAt);
+    // Bounded per user and per client: a script logging in in a loop cannot fill the table.
+    await this.repo.keepNewest(identity.userId, this.limits.perClient, client);
+    await this.repo.keepNewest(identity.userId, this.limits.perUser);
     return token;
   }
 

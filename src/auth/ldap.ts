@@ -1,4 +1,4 @@
-import type { AuthOutcome, Authenticator, Directory, DirectoryUser } from '../domain/authn.js';
+import type { AuthOutcome, Authenticator, BeforeCheck, Directory, DirectoryUser } from '../domain/authn.js';
 import { BackendUnavailableError } from '../domain/errors.js';
 import type { Identity, UserRecord } from '../domain/model.js';
 import type { UsersRepository } from '../domain/repositories.js';
@@ -33,7 +33,7 @@ export class LdapAuthenticator implements Authenticator {
     this.#adminGroups = new Set(opts.adminGroups.map((g) => g.toLowerCase()));
   }
 
-  async authenticate(username: string, password: Secret): Promise<AuthOutcome> {
+  async authenticate(username: string, password: Secret, beforeCheck?: BeforeCheck): Promise<AuthOutcome> {
     // An empty password would make the bind unauthenticated, which servers accept.
     if (password.isEmpty) return { kind: 'denied' };
     if (username.length === 0 || username.length > 256 || /\p{Cc}/u.test(username)) return { kind: 'unknown' };
@@ -44,6 +44,7 @@ export class LdapAuthenticator implements Authenticator {
     const key = this.#cache.keyFor(username, password.reveal());
     let user = this.#cache.get(key);
     if (!user) {
+      await beforeCheck?.();
       const result = await this.#withinDeadline(this.directory.login(username, password));
       if (result.kind !== 'ok') return result;
       user = result.user;
@@ -71,6 +72,12 @@ export class LdapAuthenticator implements Authenticator {
 
   /** `known`: the row already read for this request, which spares the hot path two queries. */
   async #identity(user: DirectoryUser, known: UserRecord | null): Promise<AuthOutcome> {
+    if (known?.username !== user.username) {
+      // A directory name that differs only in case from an account of the store would be a
+      // look-alike of it (`Admin` beside `admin`): refused, never created.
+      const clash = await this.users.findCaseless(user.username);
+      if (clash && clash.username !== user.username) return { kind: 'denied' };
+    }
     const row = known?.username === user.username ? known : await this.users.ensureExternal(user.username, 'ldap');
     if (row.source !== 'ldap') return { kind: 'unknown' };
     if (row.disabled) return { kind: 'denied' };

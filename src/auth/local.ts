@@ -1,4 +1,4 @@
-import type { AuthOutcome, Authenticator } from '../domain/authn.js';
+import type { AuthOutcome, Authenticator, BeforeCheck } from '../domain/authn.js';
 import type { Identity, UserRecord } from '../domain/model.js';
 import type { UsersRepository } from '../domain/repositories.js';
 import type { Secret } from '../domain/secret.js';
@@ -13,10 +13,10 @@ export class LocalAuthenticator implements Authenticator {
     private readonly hasher: PasswordHasher,
   ) {}
 
-  async authenticate(username: string, password: Secret): Promise<AuthOutcome> {
+  async authenticate(username: string, password: Secret, beforeCheck?: BeforeCheck): Promise<AuthOutcome> {
     const user = await this.users.find(username);
     if (!user || user.passwordHash === null) return { kind: 'unknown' };
-    const ok = await this.hasher.verify(password, user.passwordHash);
+    const ok = await this.hasher.verify(password, user.passwordHash, beforeCheck);
     if (!ok || user.disabled) return { kind: 'denied' };
     return { kind: 'ok', identity: { username: user.username, userId: user.id, admin: user.admin, groups: [], source: 'local' } };
   }

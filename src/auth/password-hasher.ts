@@ -1,4 +1,5 @@
 import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
+import type { BeforeCheck } from '../domain/authn.js';
 import type { Secret } from '../domain/secret.js';
 import { CheckQueue } from './check-queue.js';
 import { CredentialCache } from './credential-cache.js';
@@ -15,7 +16,8 @@ export interface HasherOptions {
   onCheck?: (result: PasswordCheck) => void;
 }
 
-export type PasswordCheck = 'cached' | 'valid' | 'invalid' | 'no-user';
+/** 'unusable': refused without bcrypt (over 72 bytes, or not valid Unicode). */
+export type PasswordCheck = 'cached' | 'valid' | 'invalid' | 'no-user' | 'unusable';
 
 /**
  * bcrypt on the libuv thread pool (off the event loop), memoised for successful checks. The
@@ -44,8 +46,15 @@ export class PasswordHasher {
    * Checks a password against a stored hash. With no hash (unknown user) it still spends one
    * bcrypt of the configured cost, so response time does not tell which users exist.
    */
-  async verify(password: Secret, storedHash: string | null): Promise<boolean> {
+  async verify(password: Secret, storedHash: string | null, beforeCheck?: BeforeCheck): Promise<boolean> {
+    if (!bcryptCanHold(password.reveal())) {
+      // No stored password can match (they are refused when set), and bcrypt would compare only
+      // the first 72 bytes, or U+FFFD for a lone surrogate: refused without spending a bcrypt.
+      this.#onCheck('unusable');
+      return false;
+    }
     if (storedHash === null) {
+      await beforeCheck?.();
       const dummy = await this.dummyHash();
       await this.#queue.run(() => bcryptVerify(password.reveal(), dummy).catch(() => false));
       this.#onCheck('no-user');
@@ -56,6 +65,7 @@ export class PasswordHasher {
       this.#onCheck('cached');
       return true;
     }
+    await beforeCheck?.();
     const ok = await this.#queue.run(() => bcryptVerify(password.reveal(), storedHash).catch(() => false));
     if (ok) this.#cache.set(key, true);
     this.#onCheck(ok ? 'valid' : 'invalid');
@@ -66,4 +76,11 @@ export class PasswordHasher {
     this.#dummy ??= bcryptHash('portcullis-timing-equaliser', this.#cost);
     return this.#dummy;
   }
+}
+
+/** bcrypt reads at most 72 bytes of UTF-8; a lone surrogate has no UTF-8 of its own. */
+export const MAX_PASSWORD_BYTES = 72;
+
+function bcryptCanHold(password: string): boolean {
+  return password.isWellFormed() && Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
 }

@@ -5,7 +5,9 @@ import { CachedStore } from './snapshot/cached-store.js';
 import { migrate } from './sql/migrations.js';
 import { openEmbedded } from './sql/pglite.js';
 import type { PostgresOptions } from './sql/postgres.js';
+import { SqlLoginFailures } from './sql/login-failures.js';
 import { SqlStore } from './sql/sql-store.js';
+import { MemoryLoginFailures } from './throttle/memory-failures.js';
 
 export type DatabaseSettings = Omit<PostgresOptions, 'url' | 'logger'> & { url?: string | undefined };
 
@@ -22,7 +24,10 @@ export interface OpenStoreOptions {
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const sql = await openSqlStore(opts);
   try {
-    return await CachedStore.open(sql, { shared: opts.database.url ? { url: opts.database.url } : undefined, logger: opts.logger });
+    const shared = opts.database.url ? { url: opts.database.url } : undefined;
+    // Throttle counters: shared in PostgreSQL by every replica, in memory for the one embedded process.
+    const loginFailures = shared ? new SqlLoginFailures(sql.db) : new MemoryLoginFailures();
+    return await CachedStore.open(sql, { shared, logger: opts.logger, loginFailures });
   } catch (err) {
     await sql.close().catch(() => undefined);
     throw err;
@@ -33,7 +38,9 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
 export async function openSqlStore(opts: OpenStoreOptions): Promise<SqlStore> {
   const { url } = opts.database;
   // Each driver is loaded only when used: the embedded store never needs pg, nor PostgreSQL PGlite.
-  const db = url ? (await import('./sql/postgres.js')).openPostgres({ ...opts.database, url, logger: opts.logger }) : await openEmbedded(opts.dataDir);
+  const db = url
+    ? (await import('./sql/postgres.js')).openPostgres({ ...opts.database, url, logger: opts.logger })
+    : await openEmbedded(opts.dataDir, opts.logger);
   try {
     const applied = await retryWhileUnavailable(() => migrate(db), opts);
     if (applied.length > 0) opts.logger?.info({ applied, database: db.kind }, 'database migrations applied');

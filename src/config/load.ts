@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import type { Static, TSchema } from '@sinclair/typebox';
+import { isIP } from 'node:net';
 import { ValueErrorType } from '@sinclair/typebox/errors';
 import { ConfigError } from '../domain/errors.js';
 import { resolveLdap } from './ldap.js';
@@ -25,6 +26,7 @@ const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'
   PORTCULLIS_IDENTITY_TOKENS: { path: ['identityTokens', 'enabled'], kind: 'bool' },
   PORTCULLIS_ADMIN_PASSWORD: { path: ['admin', 'password'], kind: 'string' },
   PORTCULLIS_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
+  PORTCULLIS_METRICS_TOKEN: { path: ['metrics', 'bearerToken'], kind: 'string' },
   // Keeps the directory service account's password out of the config file.
   PORTCULLIS_LDAP_BIND_PASSWORD: { path: ['ldap', 'search', 'bindPassword'], kind: 'string', within: 'ldap' },
 };
@@ -100,8 +102,20 @@ export function resolveConfig(raw: unknown, env: Env = {}): Config {
   const errors = schemaErrors(withDefaults);
   if (errors.length > 0) throw new ConfigError(errors.join('\n'));
   const { ldap, ...rest } = withDefaults as Static<typeof ConfigSchema>;
+  const badAddresses = [
+    ...rest.trustedProxies.filter((e) => !isAddressOrRange(e)).map((e) => `trustedProxies: "${e}" is not an address or CIDR range`),
+    ...rest.metrics.allowFrom.filter((e) => !isAddressOrRange(e)).map((e) => `metrics.allowFrom: "${e}" is not an address or CIDR range`),
+  ];
+  if (badAddresses.length > 0) throw new ConfigError(badAddresses.join('\n'));
   if (rest.auth.backends.includes('ldap') && !ldap) throw new ConfigError('ldap is required when auth.backends lists ldap');
   return ldap ? { ...rest, ldap: resolveLdap(ldap) } : rest;
+}
+
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', bits, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
 }
 
 /** Reads the YAML file (if any), applies environment overrides, validates. */

@@ -32,6 +32,8 @@ export const ConfigSchema = Obj({
     {
       enabled: Type.Boolean({ default: false }),
       ttlSeconds: Type.Integer({ minimum: 0, default: 7_776_000, description: '0: never expire' }),
+      maxPerUser: Type.Integer({ minimum: 1, default: 50, description: 'live identity tokens per user; the oldest is revoked first' }),
+      maxPerClient: Type.Integer({ minimum: 1, default: 10, description: 'live identity tokens per user and client_id' }),
     },
     { default: {} },
   ),
@@ -63,10 +65,43 @@ export const ConfigSchema = Obj({
     {
       maxScopes: Type.Integer({ minimum: 1, default: 64 }),
       maxScopeLength: Type.Integer({ minimum: 16, default: 512 }),
+      headersTimeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'to receive the request line and headers; at most requestTimeoutMs' }),
+      requestTimeoutMs: Type.Integer({ minimum: 100, default: 30_000, description: 'to receive a whole request' }),
+      keepAliveTimeoutMs: Type.Integer({ minimum: 100, default: 5_000, description: 'an idle keep-alive connection is closed after this' }),
+      idleTimeoutMs: Type.Integer({ minimum: 100, default: 30_000, description: 'a connection with no traffic either way is destroyed after this' }),
+      maxConnectionsPerAddress: Type.Integer({ minimum: 0, default: 64, description: 'open connections from one source address; 0: no cap' }),
+      maxConnections: Type.Integer({ minimum: 0, default: 0, description: 'open connections in all; 0: no cap' }),
     },
     { default: {} },
   ),
   ldap: Type.Optional(LdapSchema),
+  /** Who may read /metrics (it shows versions and login-failure counts). */
+  metrics: Obj(
+    {
+      allowFrom: Type.Array(Type.String(), { default: ['127.0.0.0/8', '::1/128'], description: 'addresses or CIDR ranges served without a token' }),
+      bearerToken: Type.Optional(Type.String({ minLength: 16, description: 'Authorization: Bearer TOKEN is served from anywhere' })),
+    },
+    { default: {} },
+  ),
+  /** Proxies whose X-Forwarded-For names the client; from anyone else the socket's address counts. */
+  trustedProxies: Type.Array(Type.String(), { default: [], description: 'addresses or CIDR ranges of reverse proxies' }),
+  throttle: Obj(
+    {
+      enabled: Type.Boolean({ default: true }),
+      addressUserFailures: Type.Integer({ minimum: 1, default: 5, description: 'failed logins of one username from one address before backing off' }),
+      addressFailures: Type.Integer({ minimum: 1, default: 30, description: 'failed logins from one address, any usernames, before backing off' }),
+      userFailures: Type.Integer({
+        minimum: 1,
+        default: 100,
+        description: 'failed logins of one username from all addresses before its logins are slowed (never refused)',
+      }),
+      baseSeconds: Type.Integer({ minimum: 1, default: 1, description: 'the first back-off; each further failure doubles it' }),
+      maxSeconds: Type.Integer({ minimum: 1, default: 900, description: 'the longest back-off' }),
+      userDelayMaxMs: Type.Integer({ minimum: 0, default: 2000, description: 'the longest a login of a much-failed username is slowed' }),
+      forgetAfterSeconds: Type.Integer({ minimum: 60, default: 3600, description: 'failures older than this no longer count' }),
+    },
+    { default: {} },
+  ),
   log: Obj(
     {
       level: Type.Union(

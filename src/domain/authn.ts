@@ -8,10 +8,17 @@ import type { Secret } from './secret.js';
 export type AuthOutcome = { kind: 'ok'; identity: Identity } | { kind: 'denied' } | { kind: 'unknown' };
 
 /** One source of accounts in the chain (the store's own users, a directory). */
+/**
+ * Called right before a credential check that costs something (a bcrypt, a directory bind):
+ * the login throttle refuses there, so a cached login is never slowed and a throttled one
+ * never reaches bcrypt. Throws ThrottledError to refuse.
+ */
+export type BeforeCheck = () => Promise<void>;
+
 export interface Authenticator {
   readonly name: string;
   /** Throws BackendUnavailableError only when it could not answer at all. */
-  authenticate(username: string, password: Secret): Promise<AuthOutcome>;
+  authenticate(username: string, password: Secret, beforeCheck?: BeforeCheck): Promise<AuthOutcome>;
   /**
    * Re-reads what an identity token stands for without a password (groups may have changed).
    * Returns null when the user is no longer valid.

@@ -3,12 +3,14 @@ export type ErrorCode =
   | 'UNAUTHORIZED'
   | 'DENIED'
   | 'INVALID_REQUEST'
+  | 'UNSUPPORTED_MEDIA_TYPE'
   | 'INVALID_SCOPE'
   | 'UNSUPPORTED_GRANT_TYPE'
   | 'INVALID_GRANT'
   | 'UNKNOWN_SERVICE'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'TOOMANYREQUESTS'
   | 'BACKEND_UNAVAILABLE'
   | 'OVERLOADED'
   | 'CONFIG_INVALID'
@@ -46,6 +48,13 @@ export class InvalidRequestError extends PortcullisError {
   }
 }
 
+/** The body is not in the one format the endpoint speaks. */
+export class UnsupportedMediaTypeError extends PortcullisError {
+  constructor(message: string) {
+    super('UNSUPPORTED_MEDIA_TYPE', message);
+  }
+}
+
 export class InvalidGrantError extends PortcullisError {
   constructor(message = 'the refresh token is invalid, expired or revoked') {
     super('INVALID_GRANT', message);
@@ -71,6 +80,16 @@ export class BackendUnavailableError extends PortcullisError {
   constructor(backend: string, cause?: unknown) {
     super('BACKEND_UNAVAILABLE', `${backend} is unavailable`, { cause });
     this.backend = backend;
+  }
+}
+
+/** Too many failed logins from here: try again after `retryAfterSeconds` (the registry's code). */
+export class ThrottledError extends PortcullisError {
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number) {
+    super('TOOMANYREQUESTS', `too many failed logins; try again in ${retryAfterSeconds} s`);
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -16,6 +16,10 @@ export interface UserPatch {
 /** Accounts. Lookups by name are exact; NotFoundError/ConflictError for the caller's mistakes. */
 export interface UsersRepository {
   find(username: string): Promise<UserRecord | null>;
+  /** The account whose name equals this one ignoring case, if any. */
+  findCaseless(username: string): Promise<UserRecord | null>;
+  /** Groups of names that differ only in case (made before such names were refused). */
+  lookAlikes(): Promise<string[][]>;
   list(): Promise<UserRecord[]>;
   count(): Promise<number>;
   countActiveAdmins(): Promise<number>;
@@ -48,6 +52,8 @@ export interface RefreshTokensRepository {
   /** The token's user and expiry; records the use. */
   find(tokenHash: string): Promise<RefreshTokenRecord | null>;
   revokeForUser(userId: number): Promise<number>;
+  /** Revokes all but the newest `keep` of the user's tokens (of one client, when given). */
+  keepNewest(userId: number, keep: number, clientId?: string): Promise<number>;
   deleteExpired(now: Date): Promise<number>;
 }
 
@@ -58,11 +64,13 @@ export interface Repositories {
 }
 
 /** Decisions that must not interleave across replicas, each with its own lock. */
-export type SerializedDecision = 'bootstrap';
+export type SerializedDecision = 'bootstrap' | 'admins' | 'usernames';
 
 /** Where users, projects and identity tokens live: the embedded database or PostgreSQL. */
 export interface Store extends Repositories {
   readonly kind: 'embedded' | 'postgres';
+  /** Shared by every replica on PostgreSQL; in this process on the embedded store. */
+  readonly loginFailures: LoginFailuresRepository;
   /**
    * Runs fn in one transaction that holds the decision's lock, so a check and the change it
    * allows happen as one step even when several replicas decide at once.
@@ -71,4 +79,22 @@ export interface Store extends Repositories {
   /** Readiness: throws BackendUnavailableError when the database cannot answer. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Failed logins by throttle key: how many, and when the last one was. */
+export interface FailureCount {
+  failures: number;
+  lastFailureAt: number;
+}
+
+/**
+ * The login throttle's counters. On PostgreSQL every replica shares them; the embedded store
+ * keeps them in memory. Failures older than `forgetBefore` (epoch ms) count as none.
+ */
+export interface LoginFailuresRepository {
+  get(keys: readonly string[], forgetBefore: number): Promise<Map<string, FailureCount>>;
+  /** Adds one failure to each key at `now`, starting from zero where the last is forgotten. */
+  increment(keys: readonly string[], now: number, forgetBefore: number): Promise<Map<string, FailureCount>>;
+  reset(key: string): Promise<void>;
+  deleteOlderThan(forgetBefore: number): Promise<number>;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Authorizer } from '../auth/authorizer.js';
 import type { AuthChain } from '../auth/chain.js';
 import type { IdentityTokens } from '../auth/identity-tokens.js';
+import type { LoginThrottle } from '../auth/login-throttle.js';
 import { InvalidGrantError, InvalidRequestError, UnauthorizedError } from '../domain/errors.js';
 import type { Identity, ResourceScope } from '../domain/model.js';
 import type { Secret } from '../domain/secret.js';
@@ -19,6 +20,8 @@ export interface TokenRequest {
   /** `offline_token=true` or `access_type=offline`: the client wants an identity token. */
   offline: boolean;
   clientId: string;
+  /** The client's address (the socket's, or X-Forwarded-For from a trusted proxy): the throttle's key. */
+  address: string;
 }
 
 export interface TokenGrant {
@@ -43,6 +46,7 @@ export interface RealmDeps {
   authorizer: Authorizer;
   identityTokens: IdentityTokens;
   signer: TokenSigner;
+  throttle: LoginThrottle;
 }
 
 /**
@@ -91,13 +95,33 @@ export class Realm {
     if (creds.kind === 'refresh') {
       // Turning identity tokens off must stop the ones already handed out, too.
       if (!this.settings.identityTokens) throw new InvalidGrantError('identity tokens are disabled on this service');
-      return this.deps.identityTokens.resolve(creds.token);
+      // A guessed token costs a hash, not a bcrypt, but guessing is throttled by address all the same.
+      const attempt = this.deps.throttle.attempt(req.address, undefined);
+      await attempt.beforeCheck();
+      try {
+        return await this.deps.identityTokens.resolve(creds.token);
+      } catch (err) {
+        if (err instanceof InvalidGrantError) await attempt.failed();
+        throw err;
+      }
     }
     if (req.account !== undefined && req.account !== '' && req.account !== creds.username) {
       throw new InvalidRequestError('account does not match the authenticated user');
     }
-    const identity = await this.deps.chain.authenticate(creds.username, creds.password);
+    const identity = await this.authenticatePassword(req.address, creds.username, creds.password);
     if (!identity) throw new UnauthorizedError('invalid username or password');
+    return identity;
+  }
+
+  /**
+   * A username and password through the chain, under the login throttle: null for wrong
+   * credentials, ThrottledError (429) when this address has failed too often. The admin API
+   * authenticates through here too.
+   */
+  async authenticatePassword(address: string, username: string, password: Secret): Promise<Identity | null> {
+    const attempt = this.deps.throttle.attempt(address, username);
+    const identity = await this.deps.chain.authenticate(username, password, attempt.beforeCheck);
+    await (identity ? attempt.succeeded() : attempt.failed());
     return identity;
   }
 }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { BackendUnavailableError, isPortcullisError, type ErrorCode } from '../domain/errors.js';
+import { BackendUnavailableError, isPortcullisError, ThrottledError, type ErrorCode } from '../domain/errors.js';
 import type { Metrics } from '../metrics.js';
 
 /** The registry's error body: `{"errors":[{"code","message"}]}`. */
@@ -12,12 +12,14 @@ export const STATUS: Record<ErrorCode, number> = {
   UNAUTHORIZED: 401,
   DENIED: 403,
   INVALID_REQUEST: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_SCOPE: 400,
   UNSUPPORTED_GRANT_TYPE: 400,
   INVALID_GRANT: 401,
   UNKNOWN_SERVICE: 400,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  TOOMANYREQUESTS: 429,
   BACKEND_UNAVAILABLE: 503,
   OVERLOADED: 503,
   CONFIG_INVALID: 500,
@@ -57,6 +59,22 @@ function send(request: FastifyRequest, reply: FastifyReply, status: number, code
   return reply.code(status).header('Cache-Control', 'no-store').send(body);
 }
 
+/**
+ * Fastify's `frameworkErrors`: what its router refuses (FST_ERR_BAD_URL for `/token%zz`, an
+ * over-long path parameter) would otherwise leave in Fastify's own error shape.
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+  // Never echo the URL back: it may be long, or carry what the client should not have sent.
+  const message =
+    err.code === 'FST_ERR_BAD_URL'
+      ? 'the URL is not valid percent-encoding'
+      : status === 414
+        ? 'the URL is too long'
+        : 'the request was refused before routing';
+  void send(request, reply, status, status === 404 ? 'NOT_FOUND' : 'INVALID_REQUEST', message);
+}
+
 /** One place maps every failure to a status and the registry's JSON shape; 5xx hide internals. */
 export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -65,6 +83,7 @@ export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): 
       const status = STATUS[err.code];
       if (status >= 500) request.log.warn({ code: err.code, cause: (err.cause as Error | undefined)?.message }, err.message);
       const message = err.code === 'BACKEND_UNAVAILABLE' ? 'a backend is unavailable; try again shortly' : status >= 500 ? 'internal error' : err.message;
+      if (err instanceof ThrottledError) reply.header('Retry-After', String(err.retryAfterSeconds));
       return send(request, reply, status, err.code, message);
     }
     if (err.validation) return send(request, reply, 400, 'INVALID_REQUEST', err.message);

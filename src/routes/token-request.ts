@@ -29,7 +29,7 @@ function required(params: Params, name: string, grant: string): string {
 }
 
 /** GET: the docker-registry form, credentials in Basic auth. */
-export function fromQuery(query: Params, authorization: string | undefined, defaultService: string, limits: ScopeLimits): TokenRequest {
+export function fromQuery(query: Params, authorization: string | undefined, defaultService: string, limits: ScopeLimits, address = ''): TokenRequest {
   const basic = parseBasicAuth(authorization);
   const credentials: Credentials = basic ? { kind: 'password', ...basic } : { kind: 'anonymous' };
   return {
@@ -39,11 +39,12 @@ export function fromQuery(query: Params, authorization: string | undefined, defa
     account: single(query, 'account'),
     offline: single(query, 'offline_token') === 'true',
     clientId: single(query, 'client_id') ?? '',
+    address,
   };
 }
 
 /** POST: the OAuth2 form (password and refresh_token grants). */
-export function fromForm(form: Params, defaultService: string, limits: ScopeLimits): TokenRequest {
+export function fromForm(form: Params, defaultService: string, limits: ScopeLimits, address = ''): TokenRequest {
   const grant = single(form, 'grant_type');
   let credentials: Credentials;
   if (grant === 'password') {
@@ -61,5 +62,6 @@ export function fromForm(form: Params, defaultService: string, limits: ScopeLimi
     credentials,
     offline: single(form, 'access_type') === 'offline',
     clientId: single(form, 'client_id') ?? '',
+    address,
   };
 }

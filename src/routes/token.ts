@@ -68,12 +68,12 @@ export default async function tokenRoutes(base: FastifyInstance): Promise<void> 
 
   app.get('/token', { schema: { querystring: Params, response: responses } }, async (request, reply) => {
     reply.header('Cache-Control', 'no-store');
-    return respond(request, fromQuery(request.query, request.headers.authorization, config.token.service, limits));
+    return respond(request, fromQuery(request.query, request.headers.authorization, config.token.service, limits, request.ip));
   });
 
   app.post('/token', { schema: { body: Params, response: responses }, config: { oauth: true } }, async (request, reply) => {
     reply.header('Cache-Control', 'no-store');
     // An empty POST has no body at all; it still gets the form's "grant_type is required".
-    return respond(request, fromForm(request.body ?? {}, config.token.service, limits));
+    return respond(request, fromForm(request.body ?? {}, config.token.service, limits, request.ip));
   });
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../../domain/logger.js';
 import type { ProjectAccess, UserRecord } from '../../domain/model.js';
-import type { ProjectsRepository, Repositories, SerializedDecision, Store, UsersRepository } from '../../domain/repositories.js';
+import type { LoginFailuresRepository, ProjectsRepository, Repositories, SerializedDecision, Store, UsersRepository } from '../../domain/repositories.js';
 import type { SqlStore } from '../sql/sql-store.js';
 import { AccessSnapshot, type SnapshotPart } from './access-snapshot.js';
 import { ChangeListener } from './change-listener.js';
@@ -25,6 +25,7 @@ export class CachedStore implements Store {
   readonly users: UsersRepository;
   readonly projects: ProjectsRepository;
   readonly refreshTokens;
+  readonly loginFailures: LoginFailuresRepository;
   #snapshot: AccessSnapshot | undefined;
   #confirmedAt = 0;
   #listening: boolean;
@@ -37,8 +38,9 @@ export class CachedStore implements Store {
   private constructor(
     /** The database behind the snapshot (tests look at rows through it). */
     readonly sql: SqlStore,
-    opts: { shared?: { url: string } | undefined; logger?: Logger | undefined; now?: () => number },
+    opts: { shared?: { url: string } | undefined; logger?: Logger | undefined; now?: () => number; loginFailures: LoginFailuresRepository },
   ) {
+    this.loginFailures = opts.loginFailures;
     this.now = opts.now ?? Date.now;
     this.refreshTokens = sql.refreshTokens;
     this.users = cachedUsers(sql.users, this);
@@ -76,7 +78,10 @@ export class CachedStore implements Store {
   readonly now: () => number;
 
   /** Loads the snapshot before the store serves; a shared store also starts listening. */
-  static async open(sql: SqlStore, opts: { shared?: { url: string } | undefined; logger?: Logger | undefined; now?: () => number } = {}): Promise<CachedStore> {
+  static async open(
+    sql: SqlStore,
+    opts: { shared?: { url: string } | undefined; logger?: Logger | undefined; now?: () => number; loginFailures: LoginFailuresRepository },
+  ): Promise<CachedStore> {
     const store = new CachedStore(sql, opts);
     await store.#poll();
     store.#listener?.start();
@@ -175,6 +180,8 @@ function cachedUsers(inner: UsersRepository, store: CachedStore): UsersRepositor
       const snapshot = store.current();
       return snapshot ? Promise.resolve(snapshot.findUser(username)) : inner.find(username);
     },
+    findCaseless: (username) => inner.findCaseless(username),
+    lookAlikes: () => inner.lookAlikes(),
     list: () => inner.list(),
     count: () => inner.count(),
     countActiveAdmins: () => inner.countActiveAdmins(),

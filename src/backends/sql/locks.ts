@@ -7,4 +7,6 @@ import type { SerializedDecision } from '../../domain/repositories.js';
 export const ADVISORY_LOCKS = {
   migrations: 0x706f7274,
   bootstrap: 0x706f7275,
+  admins: 0x706f7276,
+  usernames: 0x706f7277,
 } as const satisfies Record<SerializedDecision | 'migrations', number>;

@@ -77,6 +77,20 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION portcullis_count_change('projects');
     `,
   },
+  {
+    version: 3,
+    name: 'login failures for the brute-force throttle',
+    // Keys name what failed (an address, a username, both); times are the app's epoch ms, the
+    // clock the throttle compares them with.
+    sql: `
+      CREATE TABLE login_failures (
+        key text PRIMARY KEY,
+        failures integer NOT NULL,
+        last_failure_ms bigint NOT NULL
+      );
+      CREATE INDEX login_failures_by_time ON login_failures (last_failure_ms);
+    `,
+  },
 ];
 
 /**

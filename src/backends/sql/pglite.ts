@@ -5,7 +5,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
+import type { Logger } from '../../domain/logger.js';
 import { dataExceptionToInvalid, type Queryable, type SqlClient } from './client.js';
+import { makeStorePrivate } from './data-dir-permissions.js';
 
 type PGliteLike = {
   query<R>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
@@ -28,16 +30,26 @@ const EMBEDDED_CONF = [
   'lc_messages = C',
 ];
 
-/** Opens the embedded database in `dataDir/db`; the module is loaded only when it is used. */
-export async function openEmbedded(dataDir: string): Promise<SqlClient> {
+/**
+ * Opens the embedded database in `dataDir/db`, private to this user (see makeStorePrivate); the
+ * module is loaded only when it is used.
+ */
+export async function openEmbedded(dataDir: string, logger?: Logger): Promise<SqlClient> {
   const dir = resolve(dataDir, 'db');
-  await mkdir(dir, { recursive: true });
+  const exposed = await makeStorePrivate(dataDir);
+  if (exposed > 0) logger?.warn({ dir, entries: exposed }, 'made the embedded store private: other local users could read or write its files');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   // PGlite is the only WebAssembly here. V8's baseline compiler alone starts it in half the time
   // and with 50 MB less code than tiering up to the optimising one; its queries are off the hot path.
   setFlagsFromString('--liftoff-only');
   if (!(await exists(join(dir, 'PG_VERSION')))) await createDataDir(dir);
   const { PGlite } = await import('@electric-sql/pglite');
   const db = (await PGlite.create(dir, { postgresqlconf: EMBEDDED_CONF })) as unknown as PGliteLike;
+  // Past the umask: initdb's files, the template's (cp keeps modes), and what PGlite's start rewrote.
+  await makeStorePrivate(dataDir).catch(async (err: unknown) => {
+    await db.close();
+    throw err;
+  });
   const wrap = (q: PGliteLike | Parameters<Parameters<PGliteLike['transaction']>[0]>[0]): Queryable => ({
     query: async <R extends object>(text: string, params: readonly unknown[] = []) => {
       try {
@@ -51,7 +63,10 @@ export async function openEmbedded(dataDir: string): Promise<SqlClient> {
     kind: 'embedded',
     ...wrap(db),
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),
-    close: () => db.close(),
+    close: async () => {
+      await db.close();
+      await makeStorePrivate(dataDir);
+    },
   };
 }
 

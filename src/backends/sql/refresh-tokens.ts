@@ -30,6 +30,17 @@ export class SqlRefreshTokens implements RefreshTokensRepository {
     return (await this.db.query('DELETE FROM refresh_tokens WHERE user_id = $1 RETURNING token_hash', [userId])).length;
   }
 
+  async keepNewest(userId: number, keep: number, clientId?: string): Promise<number> {
+    const rows = await this.db.query(
+      `DELETE FROM refresh_tokens WHERE token_hash IN (
+         SELECT token_hash FROM refresh_tokens WHERE user_id = $1 AND ($3::text IS NULL OR client_id = $3)
+         ORDER BY created_at DESC, token_hash OFFSET $2)
+       RETURNING token_hash`,
+      [userId, keep, clientId ?? null],
+    );
+    return rows.length;
+  }
+
   async deleteExpired(now: Date): Promise<number> {
     return (await this.db.query('DELETE FROM refresh_tokens WHERE expires_at < $1 RETURNING token_hash', [now])).length;
   }

@@ -10,7 +10,8 @@ function repositories(db: Queryable): Repositories {
 }
 
 /** The Store on SQL: the embedded database (PGlite) and PostgreSQL run the same statements. */
-export class SqlStore implements Store {
+/** The database alone; CachedStore adds the snapshot and the throttle's counters to make a Store. */
+export class SqlStore implements Omit<Store, 'loginFailures'> {
   readonly users;
   readonly projects;
   readonly refreshTokens;

@@ -37,6 +37,18 @@ export class SqlUsers implements UsersRepository {
     return rows[0] ? toUser(rows[0]) : null;
   }
 
+  async findCaseless(username: string): Promise<UserRecord | null> {
+    const rows = await this.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u WHERE lower(u.username) = lower($1) ORDER BY u.id LIMIT 1`, [username]);
+    return rows[0] ? toUser(rows[0]) : null;
+  }
+
+  async lookAlikes(): Promise<string[][]> {
+    const rows = await this.db.query<{ names: string[] }>(
+      'SELECT array_agg(username ORDER BY username) AS names FROM users GROUP BY lower(username) HAVING count(*) > 1',
+    );
+    return rows.map((r) => r.names);
+  }
+
   async list(): Promise<UserRecord[]> {
     return (await this.db.query<UserRow>(`SELECT ${USER_COLUMNS} FROM users u ORDER BY u.username`)).map(toUser);
   }

@@ -2,18 +2,21 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { Secret } from '../../domain/secret.js';
-import { requireAdmin } from './guard.js';
+import { requireAdmin, requireJson } from './guard.js';
 import * as S from './schemas.js';
 import { memberView, parsePrincipal, projectView, userView } from './views.js';
 
 /** /api/v1: users, projects and members, for system admins (the CLI's server side). */
 export default async function adminRoutes(base: FastifyInstance): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const { admin, chain } = app.services;
+  const { admin, realm } = app.services;
   app.addHook('onRequest', async (_request, reply) => {
     reply.header('Cache-Control', 'no-store');
   });
-  app.addHook('preHandler', requireAdmin(chain));
+  // Who is asking is settled before the body is even parsed: an anonymous caller learns
+  // nothing about the schema from validation errors.
+  app.addHook('onRequest', requireAdmin(realm));
+  app.addHook('onRequest', requireJson);
 
   app.post('/users', { schema: { body: S.NewUser, response: { 201: S.User } } }, async (req, reply) =>
     reply.code(201).send(userView(await admin.createUser(req.body.username, new Secret(req.body.password), req.body.admin ?? false))),

@@ -41,7 +41,8 @@ export async function generateSigningKey(opts: GenerateOptions): Promise<{ keyFi
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
   const keyPem = `-----BEGIN PRIVATE KEY-----\n${(pkcs8.match(/.{1,64}/g) ?? []).join('\n')}\n-----END PRIVATE KEY-----\n`;
-  await mkdir(opts.dir, { recursive: true });
+  // A new keys directory is private (an existing one keeps its mode): only the service reads the key.
+  await mkdir(opts.dir, { recursive: true, mode: 0o700 });
   const keyFile = join(opts.dir, KEY_FILE);
   const certFile = join(opts.dir, CERT_FILE);
   await writeFile(keyFile, keyPem, { mode: 0o600 });
