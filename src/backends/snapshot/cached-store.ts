@@ -167,14 +167,18 @@ export class CachedStore implements Store {
   }
 }
 
-function cachedUsers(inner: UsersRepository, store: CachedStore): UsersRepository {
-  const write =
-    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
+/** Wraps a write so the part it touched is reloaded before the writer gets its answer. */
+function writeThrough(store: CachedStore, part: SnapshotPart) {
+  return <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
     async (...a: A): Promise<R> => {
       const result = await fn(...a);
-      await store.afterWrite('users');
+      await store.afterWrite(part);
       return result;
     };
+}
+
+function cachedUsers(inner: UsersRepository, store: CachedStore): UsersRepository {
+  const write = writeThrough(store, 'users');
   return {
     find: (username: string): Promise<UserRecord | null> => {
       const snapshot = store.current();
@@ -202,13 +206,7 @@ function cachedUsers(inner: UsersRepository, store: CachedStore): UsersRepositor
 }
 
 function cachedProjects(inner: ProjectsRepository, store: CachedStore): ProjectsRepository {
-  const write =
-    <A extends unknown[], R>(fn: (...a: A) => Promise<R>) =>
-    async (...a: A): Promise<R> => {
-      const result = await fn(...a);
-      await store.afterWrite('projects');
-      return result;
-    };
+  const write = writeThrough(store, 'projects');
   return {
     find: (name) => inner.find(name),
     list: () => inner.list(),
