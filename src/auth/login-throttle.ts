@@ -24,10 +24,10 @@ export interface Attempt {
   succeeded(): Promise<void>;
 }
 
-/** The back-off after `failures` when `free` of them cost nothing: base, 2 base, 4 base... */
+/** The back-off after `failures` when the first `free` cost nothing: the next waits base, then 2 base, 4 base... */
 export function backoffSeconds(failures: number, free: number, p: Pick<ThrottlePolicy, 'baseSeconds' | 'maxSeconds'>): number {
-  if (failures <= free) return 0;
-  return Math.min(p.maxSeconds, p.baseSeconds * 2 ** Math.min(failures - free - 1, 30));
+  if (failures < free) return 0;
+  return Math.min(p.maxSeconds, p.baseSeconds * 2 ** Math.min(failures - free, 30));
 }
 
 /**

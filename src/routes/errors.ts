@@ -83,7 +83,11 @@ export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): 
       const status = STATUS[err.code];
       if (status >= 500) request.log.warn({ code: err.code, cause: (err.cause as Error | undefined)?.message }, err.message);
       const message = err.code === 'BACKEND_UNAVAILABLE' ? 'a backend is unavailable; try again shortly' : status >= 500 ? 'internal error' : err.message;
-      if (err instanceof ThrottledError) reply.header('Retry-After', String(err.retryAfterSeconds));
+      if (err instanceof ThrottledError) {
+        reply.header('Retry-After', String(err.retryAfterSeconds));
+        // ctr (containerd, the kubelet's puller) prints only the status line of a failed token request.
+        reply.raw.statusMessage = `Too Many Requests: ${message}`;
+      }
       return send(request, reply, status, err.code, message);
     }
     if (err.validation) return send(request, reply, 400, 'INVALID_REQUEST', err.message);
