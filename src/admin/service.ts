@@ -33,7 +33,12 @@ export class AdminService {
 
   /** A new password or disabling the account revokes every identity token the user holds. */
   async updateUser(username: string, patch: { password?: Secret; admin?: boolean; disabled?: boolean }): Promise<UserRecord> {
-    if (patch.password) checkPassword(patch.password.reveal());
+    if (patch.password) {
+      checkPassword(patch.password.reveal());
+      const target = await this.store.users.find(username);
+      // The directory owns a directory user's password; a local hash beside it would be a second one.
+      if (target && target.source !== 'local') throw new ConflictError(`${username} is a ${target.source} user: change the password in the directory`);
+    }
     const passwordHash = patch.password ? await this.hasher.hash(patch.password) : undefined;
     const change = { passwordHash, admin: patch.admin, disabled: patch.disabled };
     const user =

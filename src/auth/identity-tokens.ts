@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { InvalidGrantError } from '../domain/errors.js';
+import { InvalidGrantError, isPortcullisError, UnauthorizedError } from '../domain/errors.js';
 import type { Identity } from '../domain/model.js';
 import type { RefreshTokensRepository } from '../domain/repositories.js';
 import type { Secret } from '../domain/secret.js';
@@ -29,7 +29,13 @@ export class IdentityTokens {
     const token = PREFIX + randomBytes(32).toString('base64url');
     const expiresAt = this.ttlSeconds > 0 ? new Date(this.now() + this.ttlSeconds * 1000) : null;
     const client = clientId.slice(0, 200);
-    await this.repo.create(hashOf(token), identity.userId, client, expiresAt);
+    try {
+      await this.repo.create(hashOf(token), identity.userId, client, expiresAt);
+    } catch (err) {
+      // The account was deleted while its login was being answered.
+      if (isPortcullisError(err) && err.code === 'NOT_FOUND') throw new UnauthorizedError('the account no longer exists');
+      throw err;
+    }
     // Bounded per user and per client: a script logging in in a loop cannot fill the table.
     await this.repo.keepNewest(identity.userId, this.limits.perClient, client);
     await this.repo.keepNewest(identity.userId, this.limits.perUser);

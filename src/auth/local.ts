@@ -15,7 +15,8 @@ export class LocalAuthenticator implements Authenticator {
 
   async authenticate(username: string, password: Secret, beforeCheck?: BeforeCheck): Promise<AuthOutcome> {
     const user = await this.users.find(username);
-    if (!user || user.passwordHash === null) return { kind: 'unknown' };
+    // Only local rows: a directory user's row must never be vouched for by a stored hash.
+    if (!user || user.source !== 'local' || user.passwordHash === null) return { kind: 'unknown' };
     const ok = await this.hasher.verify(password, user.passwordHash, beforeCheck);
     if (!ok || user.disabled) return { kind: 'denied' };
     return { kind: 'ok', identity: { username: user.username, userId: user.id, admin: user.admin, groups: [], source: 'local' } };

@@ -1,5 +1,5 @@
 import { hash as bcryptHash, verify as bcryptVerify } from '@node-rs/bcrypt';
-import type { BeforeCheck } from '../domain/authn.js';
+import type { BcryptEngine, BeforeCheck } from '../domain/authn.js';
 import type { Secret } from '../domain/secret.js';
 import { CheckQueue } from './check-queue.js';
 import { CredentialCache } from './credential-cache.js';
@@ -12,11 +12,18 @@ export interface HasherOptions {
   concurrency: number;
   /** Checks that may wait for a slot; more are refused with OverloadedError. */
   maxWaiting: number;
+  /** Where bcrypt runs; default the library's async calls on libuv's pool. */
+  engine?: BcryptEngine;
   /** Told the result of every check, for metrics. */
   onCheck?: (result: PasswordCheck) => void;
 }
 
 /** 'unusable': refused without bcrypt (over 72 bytes, or not valid Unicode). */
+const LIBUV_BCRYPT: BcryptEngine = {
+  hash: (password, cost) => bcryptHash(password, cost),
+  verify: (password, hash) => bcryptVerify(password, hash).catch(() => false),
+};
+
 export type PasswordCheck = 'cached' | 'valid' | 'invalid' | 'no-user' | 'unusable';
 
 /**
@@ -28,6 +35,7 @@ export class PasswordHasher {
   readonly #cache: CredentialCache<true>;
   readonly #onCheck: (result: PasswordCheck) => void;
   readonly #queue: CheckQueue;
+  readonly #engine: BcryptEngine;
   #dummy: Promise<string> | undefined;
 
   constructor(opts: HasherOptions) {
@@ -35,11 +43,12 @@ export class PasswordHasher {
     this.#cache = new CredentialCache({ ttlMs: opts.cacheTtlSeconds * 1000, maxEntries: opts.cacheSize });
     this.#onCheck = opts.onCheck ?? (() => undefined);
     this.#queue = new CheckQueue(opts.concurrency, opts.maxWaiting);
+    this.#engine = opts.engine ?? LIBUV_BCRYPT;
   }
 
   /** Setting a password is an admin's deliberate act: it waits for a slot, never refused. */
   hash(password: Secret): Promise<string> {
-    return this.#queue.run(() => bcryptHash(password.reveal(), this.#cost), false);
+    return this.#queue.run(() => this.#engine.hash(password.reveal(), this.#cost), false);
   }
 
   /**
@@ -56,7 +65,7 @@ export class PasswordHasher {
     if (storedHash === null) {
       await beforeCheck?.();
       const dummy = await this.dummyHash();
-      await this.#queue.run(() => bcryptVerify(password.reveal(), dummy).catch(() => false));
+      await this.#queue.run(() => this.#engine.verify(password.reveal(), dummy));
       this.#onCheck('no-user');
       return false;
     }
@@ -66,14 +75,14 @@ export class PasswordHasher {
       return true;
     }
     await beforeCheck?.();
-    const ok = await this.#queue.run(() => bcryptVerify(password.reveal(), storedHash).catch(() => false));
+    const ok = await this.#queue.run(() => this.#engine.verify(password.reveal(), storedHash));
     if (ok) this.#cache.set(key, true);
     this.#onCheck(ok ? 'valid' : 'invalid');
     return ok;
   }
 
   private dummyHash(): Promise<string> {
-    this.#dummy ??= bcryptHash('portcullis-timing-equaliser', this.#cost);
+    this.#dummy ??= this.#engine.hash('portcullis-timing-equaliser', this.#cost);
     return this.#dummy;
   }
 }

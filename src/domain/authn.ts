@@ -43,3 +43,10 @@ export interface Directory {
   lookUp(username: string): Promise<DirectoryUser | null>;
   close(): Promise<void>;
 }
+
+/** Computes and checks bcrypt hashes somewhere off the event loop. */
+export interface BcryptEngine {
+  hash(password: string, cost: number): Promise<string>;
+  /** False for a wrong password and for a malformed hash. */
+  verify(password: string, hash: string): Promise<boolean>;
+}

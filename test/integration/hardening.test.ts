@@ -283,3 +283,19 @@ describe('12. look-alikes already stored', () => {
     }
   });
 });
+
+describe('directory users have no local password', () => {
+  it('the admin API refuses to set one, and a stored hash on a directory row is never accepted', async () => {
+    const t = await buildTestApp();
+    try {
+      const row = await t.app.services.store.users.create({ username: 'dirk', passwordHash: null, source: 'ldap', admin: false });
+      expect(errorCode(await adminCall(t, 'PATCH', '/users/dirk', { password: 'local-password-1' }), 409)).toBe('CONFLICT');
+      // Even a hash written straight into the row does not make the local backend vouch for it.
+      const hash = await t.app.services.store.users.find(ADMIN.username);
+      await t.app.services.store.users.update(row.username, { passwordHash: hash?.passwordHash ?? '' });
+      expect(errorCode(await tokenFrom(t, '10.20.0.1', 'dirk', ADMIN.password), 401)).toBe('UNAUTHORIZED');
+    } finally {
+      await t.close();
+    }
+  });
+});
