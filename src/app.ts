@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { Config } from './config/schema.js';
 import core, { type CoreOptions } from './plugins/core.js';
@@ -9,7 +9,7 @@ import { capConnections, connectionOptions, onClientError } from './routes/conne
 import tokenRoutes from './routes/token.js';
 import keyRoutes from './routes/keys.js';
 import healthRoutes from './routes/health.js';
-import adminRoutes from './routes/admin/index.js';
+import apiRoutes from './routes/admin/index.js';
 import metricsRoutes from './routes/metrics.js';
 import { Metrics } from './metrics.js';
 
@@ -19,6 +19,8 @@ export interface AppOptions {
   authenticators?: CoreOptions['authenticators'];
   /** Node process metrics (event loop, heap) on /metrics; default on. */
   processMetrics?: boolean;
+  /** Told of every route as it is registered (tests list the routes). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Builds the service; listening is the caller's business (server.ts, tests use inject). */
@@ -40,6 +42,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler: onClientError,
   });
+  if (opts.onRoute) app.addHook('onRoute', opts.onRoute);
   capConnections(app.server, config.limits, addressList(config.trustedProxies, 'trustedProxies'));
   const metrics = new Metrics({ processMetrics: opts.processMetrics ?? true });
   registerErrorHandling(app, metrics);
@@ -49,6 +52,6 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   await app.register(keyRoutes);
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
-  await app.register(adminRoutes, { prefix: '/api/v1' });
+  await app.register(apiRoutes, { prefix: '/api/v1' });
   return app;
 }

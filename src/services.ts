@@ -1,11 +1,12 @@
 /**
  * The composition root: the one module that knows every concrete class. It opens the store,
- * builds the authenticators, the realm and the admin service, and hands back what the HTTP
- * layer (or a CLI command) uses, with one `close` for all of it.
+ * builds the authenticators, the realm, the admin and self-service rules, and hands back what
+ * the HTTP layer (or a CLI command) uses, with one `close` for all of it.
  */
 import type { X509Certificate } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { bootstrap, type BootstrapResult } from './admin/bootstrap.js';
+import { SelfService } from './admin/self-service.js';
 import { AdminService } from './admin/service.js';
 import { Authorizer } from './auth/authorizer.js';
 import { AuthChain } from './auth/chain.js';
@@ -14,6 +15,7 @@ import { LdapAuthenticator } from './auth/ldap.js';
 import { LocalAuthenticator } from './auth/local.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { PasswordHasher, type PasswordCheck } from './auth/password-hasher.js';
+import { NicedBcryptWorkers } from './backends/bcrypt/niced-workers.js';
 import { openDirectory } from './backends/ldap/index.js';
 import { openStore } from './backends/store.js';
 import type { Config } from './config/schema.js';
@@ -31,6 +33,8 @@ export interface Services {
   chain: AuthChain;
   realm: Realm;
   admin: AdminService;
+  /** What any authenticated user may see and change of their own account (/api/v1/me). */
+  self: SelfService;
   /** What the registry's rootcertbundle must hold, and what the JWKS publishes. */
   bundle: X509Certificate[];
   bootstrap: BootstrapResult;
@@ -59,11 +63,15 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     for (const c of closers.splice(0).reverse()) await c();
   };
   try {
+    const concurrency = config.auth.passwordCheckConcurrency || defaultPasswordCheckConcurrency();
+    const bcrypt = new NicedBcryptWorkers(concurrency);
+    closers.push(() => bcrypt.close());
     const hasher = new PasswordHasher({
+      engine: bcrypt,
       cost: config.auth.bcryptCost,
       cacheTtlSeconds: config.auth.cacheTtlSeconds,
       cacheSize: config.auth.cacheSize,
-      concurrency: config.auth.passwordCheckConcurrency || defaultPasswordCheckConcurrency(),
+      concurrency,
       maxWaiting: config.auth.passwordCheckQueue,
       onCheck: deps.onPasswordCheck,
     });
@@ -105,7 +113,9 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     if (lookAlikes.length > 0) logger?.warn({ lookAlikes }, 'usernames that differ only in case exist; they are kept, and new ones are refused');
     const sweeper = sweepHourly(store, throttle, logger);
     closers.push(async () => clearInterval(sweeper));
-    const services: Services = { config, store, chain, realm, admin: new AdminService(store, hasher), bundle, bootstrap: boot };
+    const admin = new AdminService(store, hasher);
+    const self = new SelfService(store.users, admin, (address, username, password) => realm.authenticatePassword(address, username, password));
+    const services: Services = { config, store, chain, realm, admin, self, bundle, bootstrap: boot };
     return { services, close };
   } catch (err) {
     await close();

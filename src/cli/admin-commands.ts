@@ -9,10 +9,14 @@ interface Conn {
   json?: boolean;
 }
 
-function client(cmd: Command): AdminClient {
+/**
+ * The API client of the global connection options. `fallbackPassword` logs in when neither
+ * --admin-password nor PORTCULLIS_PASSWORD is set (passwd has just been given the password).
+ */
+export function client(cmd: Command, opts: { whose?: string; fallbackPassword?: string } = {}): AdminClient {
   const o = cmd.optsWithGlobals<Conn>();
-  const password = o.adminPassword ?? process.env.PORTCULLIS_PASSWORD;
-  if (!password) throw new Error('admin password needed: set PORTCULLIS_PASSWORD or pass --admin-password');
+  const password = (o.adminPassword ?? process.env.PORTCULLIS_PASSWORD) || opts.fallbackPassword;
+  if (!password) throw new Error(`${opts.whose ?? 'admin'} password needed: set PORTCULLIS_PASSWORD or pass --admin-password`);
   return new AdminClient({
     url: o.url ?? process.env.PORTCULLIS_URL ?? 'http://127.0.0.1:5001',
     user: o.user ?? process.env.PORTCULLIS_USER ?? 'admin',
@@ -21,7 +25,7 @@ function client(cmd: Command): AdminClient {
 }
 
 /** Prints rows as aligned columns, or as JSON with --json. */
-function print(cmd: Command, rows: Record<string, unknown>[], columns: string[]): void {
+export function print(cmd: Command, rows: Record<string, unknown>[], columns: string[]): void {
   if (cmd.optsWithGlobals<Conn>().json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return;
@@ -37,7 +41,7 @@ function print(cmd: Command, rows: Record<string, unknown>[], columns: string[])
     );
 }
 
-const done = (msg: string) => process.stdout.write(`${msg}\n`);
+export const done = (msg: string) => process.stdout.write(`${msg}\n`);
 
 function parseBool(value: string): boolean {
   if (/^(true|yes|on|1)$/i.test(value)) return true;

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addConfigCommands } from './config-check.js';
 import { addKeyCommands, addRegistryConfigCommand } from './keys.js';
+import { addSelfCommands } from './self-commands.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -13,10 +14,10 @@ function packageVersion(): string {
 export function buildProgram(): Command {
   const program = new Command('portcullis')
     .description('token authentication service for container registries')
-    .option('--url <url>', 'admin commands: service URL (PORTCULLIS_URL, default http://127.0.0.1:5001)')
-    .option('--user <name>', 'admin commands: admin username (PORTCULLIS_USER, default admin)')
-    .option('--admin-password <password>', 'admin commands: admin password (prefer PORTCULLIS_PASSWORD)')
-    .option('--json', 'list commands: print JSON')
+    .option('--url <url>', 'admin, whoami and passwd: service URL (PORTCULLIS_URL, default http://127.0.0.1:5001)')
+    .option('--user <name>', 'admin, whoami and passwd: who logs in (PORTCULLIS_USER, default admin)')
+    .option('--admin-password <password>', "admin, whoami and passwd: that user's password (prefer PORTCULLIS_PASSWORD)")
+    .option('--json', 'list commands and whoami: print JSON')
     .version(packageVersion())
     .showHelpAfterError();
   program
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   addKeyCommands(program);
   addRegistryConfigCommand(program);
   addAdminCommands(program);
+  addSelfCommands(program);
   return program;
 }
 

@@ -16,6 +16,8 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
         'req.headers.authorization',
         'headers.authorization',
         '*.password',
+        '*.oldPassword',
+        '*.newPassword',
         '*.refresh_token',
         '*.token',
         '*.access_token',

@@ -119,6 +119,68 @@ describe('the portcullis CLI', () => {
     });
   });
 
+  describe('whoami and passwd: any user, on their own account', { timeout: 120_000 }, () => {
+    const as = (user: string, password: string) => ({ PORTCULLIS_USER: user, PORTCULLIS_PASSWORD: password });
+    beforeAll(async () => {
+      await t.app.services.admin.createUser('frank', new Secret('frank-password-1'), false);
+    });
+
+    it('whoami names the user, their admin flag and source; --json prints the account', async () => {
+      const [table, asJson, asAdmin] = await Promise.all([
+        cliOk(['whoami'], { env: as('frank', 'frank-password-1') }),
+        cliOk(['--json', 'whoami'], { env: as('frank', 'frank-password-1') }),
+        cliOk(['whoami']),
+      ]);
+      expect(table).toMatch(/^USERNAME\s+ADMIN\s+SOURCE\s+GROUPS\nfrank\s+false\s+local\n$/);
+      expect(JSON.parse(asJson)).toMatchObject({ username: 'frank', admin: false, source: 'local', disabled: false, groups: [] });
+      expect(asAdmin).toMatch(/^admin\s+true\s+local/m);
+    });
+
+    it('passwd reads the current and the new password from stdin, one per line', async () => {
+      // No password in the environment: the current one from stdin logs in.
+      const out = await cliOk(['--user', 'frank', 'passwd', '--password-stdin'], {
+        input: 'frank-password-1\nfrank-password-2\n',
+        env: { PORTCULLIS_PASSWORD: '' },
+      });
+      expect(out).toMatch(/^password changed; your identity tokens are revoked/);
+      expect(errorCode(await login('frank', 'frank-password-1'), 401)).toBe('UNAUTHORIZED');
+      granted(await login('frank', 'frank-password-2'));
+      // The connection's password, when set, is the login; stdin still names the current one.
+      await cliOk(['passwd', '--password-stdin'], { input: 'frank-password-2\nfrank-password-3', env: as('frank', 'frank-password-2') });
+      granted(await login('frank', 'frank-password-3'));
+    });
+
+    it('passwd asks on a terminal: the current password, then the new one twice', async () => {
+      const command = [process.execPath, bin, 'passwd'].map((a) => `'${a}'`).join(' ');
+      const onTerminal = (input: string) =>
+        run('script', ['-qec', command, '/dev/null'], { cwd: tmp.path, env: { ...env, ...as('frank', 'frank-password-3') }, input, timeoutMs: 30_000 });
+      const differ = await onTerminal('frank-password-3\nfrank-password-4\nfrank-password-5\n');
+      expect(differ.code).not.toBe(0);
+      expect(differ.stdout).toMatch(/Current password: .*New password: .*New password again: .*the new passwords differ/s);
+      const changed = await onTerminal('frank-password-3\nfrank-password-4\nfrank-password-4\n');
+      expect(changed.code, changed.stdout).toBe(0);
+      expect(changed.stdout).toMatch(/password changed/);
+      granted(await login('frank', 'frank-password-4'));
+    });
+
+    it("fails with the server's reason, and never changes the password then", async () => {
+      const frank = as('frank', 'frank-password-4');
+      await Promise.all([
+        cliFails(['passwd', '--password-stdin'], /^portcullis: 403: oldPassword is not the current password/m, {
+          input: 'wrong-password\nfrank-password-5',
+          env: frank,
+        }),
+        cliFails(['passwd', '--password-stdin'], /^portcullis: 400: password must be at least 8 characters/m, { input: 'frank-password-4\nshort', env: frank }),
+        cliFails(['passwd', '--password-stdin'], /expects two lines: the current password, then the new one/, { input: 'frank-password-5\n', env: frank }),
+        cliFails(['passwd'], /no terminal to ask for a password: use --password-stdin/, { env: frank }),
+        cliFails(['user', 'ls'], /^portcullis: 403: only system admins may use the admin API/m, { env: frank }),
+        cliFails(['whoami'], /your password needed: set PORTCULLIS_PASSWORD/, { env: { PORTCULLIS_PASSWORD: '' } }),
+        cliFails(['whoami'], /^portcullis: 401: invalid username or password/m, { env: as('frank', 'wrong-password') }),
+      ]);
+      granted(await login('frank', 'frank-password-4'));
+    });
+  });
+
   describe('offline commands', { timeout: 120_000 }, () => {
     let keysDir: string;
     beforeAll(async () => {

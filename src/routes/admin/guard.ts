@@ -4,9 +4,19 @@ import type { Identity } from '../../domain/model.js';
 import type { Realm } from '../../realm/realm.js';
 import { parseBasicAuth } from '../basic-auth.js';
 
+/**
+ * Who may call a route under /api/v1: a system admin, any authenticated user (their own
+ * account, /me), or anyone (the OpenAPI document). A route that says nothing is admin-only.
+ */
+export type Access = 'admin' | 'user' | 'public';
+
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
   interface FastifyRequest {
-    admin?: Identity;
+    /** The authenticated caller; set on every route whose access is not `public`. */
+    caller?: Identity;
   }
 }
 
@@ -23,14 +33,26 @@ export async function requireJson(request: FastifyRequest): Promise<void> {
   }
 }
 
-/** Basic auth through the same chain as tokens; only system admins pass. */
-export function requireAdmin(realm: Realm) {
+/**
+ * Basic auth through the same chain (and login throttle) as tokens, then the route's access:
+ * 401 without valid credentials, 403 for a user on an admin route.
+ */
+export function authenticate(realm: Realm) {
   return async (request: FastifyRequest): Promise<void> => {
+    const access = request.routeOptions.config?.access ?? 'admin';
+    if (access === 'public') return;
     const basic = parseBasicAuth(request.headers.authorization);
-    if (!basic) throw new UnauthorizedError('the admin API needs Basic credentials of a system admin');
+    if (!basic)
+      throw new UnauthorizedError(access === 'admin' ? 'the admin API needs Basic credentials of a system admin' : 'this endpoint needs Basic credentials');
     const identity = await realm.authenticatePassword(request.ip, basic.username, basic.password);
     if (!identity) throw new UnauthorizedError('invalid username or password');
-    if (!identity.admin) throw new DeniedError('only system admins may use the admin API');
-    request.admin = identity;
+    if (access === 'admin' && !identity.admin) throw new DeniedError('only system admins may use the admin API');
+    request.caller = identity;
   };
+}
+
+/** The caller of a route that is not `public`; authenticate() has set it. */
+export function callerOf(request: FastifyRequest): Identity {
+  if (!request.caller) throw new TypeError(`${request.routeOptions.url} is public: it has no caller`);
+  return request.caller;
 }

@@ -1,40 +1,101 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { ROLES } from '../../domain/model.js';
 
 const strict = { additionalProperties: false } as const;
+const password = (description: string) => Type.String({ minLength: 1, maxLength: 1024, description });
 
-export const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+export const Role = Type.Union(
+  ROLES.map((r) => Type.Literal(r)),
+  { description: 'admin and maintainer: pull, push, delete; developer: pull, push; guest and limitedGuest: pull' },
+);
 export const NameParam = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }) }, strict);
-export const MemberParams = Type.Object({ name: Type.String({ minLength: 1 }), principal: Type.String({ minLength: 1, maxLength: 300 }) }, strict);
+export const MemberParams = Type.Object(
+  {
+    name: Type.String({ minLength: 1, description: 'the project' }),
+    principal: Type.String({ minLength: 1, maxLength: 300, description: 'a username, or group:NAME for a directory group' }),
+  },
+  strict,
+);
 
 export const User = Type.Object({
   username: Type.String(),
   admin: Type.Boolean(),
   disabled: Type.Boolean(),
-  source: Type.String(),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
+  source: Type.String({ description: 'local (password in the store) or ldap (the directory checks it)' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
 });
 export const NewUser = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 255 }),
-    password: Type.String({ minLength: 1, maxLength: 1024 }),
+    password: password('at least 8 characters, at most 72 bytes in UTF-8'),
     admin: Type.Optional(Type.Boolean()),
   },
   strict,
 );
 export const UserPatch = Type.Object(
   {
-    password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
+    password: Type.Optional(password('a new password revokes the identity tokens of the user')),
     admin: Type.Optional(Type.Boolean()),
-    disabled: Type.Optional(Type.Boolean()),
+    disabled: Type.Optional(Type.Boolean({ description: 'disabling revokes the identity tokens of the user' })),
   },
   { ...strict, minProperties: 1 },
 );
 
-export const Project = Type.Object({ name: Type.String(), public: Type.Boolean(), createdAt: Type.String() });
-export const NewProject = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }), public: Type.Optional(Type.Boolean()) }, strict);
+/** The caller's own account: `admin` is what the caller holds now, directory admin groups included. */
+export const Me = Type.Composite([User, Type.Object({ groups: Type.Array(Type.String(), { description: 'directory groups (LDAP users only)' }) })]);
+export const PasswordChange = Type.Object(
+  {
+    oldPassword: password('the current password, checked (and throttled) like a login'),
+    newPassword: password('at least 8 characters, at most 72 bytes in UTF-8'),
+  },
+  strict,
+);
+
+export const Project = Type.Object({ name: Type.String(), public: Type.Boolean(), createdAt: Type.String({ format: 'date-time' }) });
+export const NewProject = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 255 }), public: Type.Optional(Type.Boolean({ description: 'anyone may pull, anonymous users included' })) },
+  strict,
+);
 export const ProjectPatch = Type.Object({ public: Type.Boolean() }, strict);
 
 export const Member = Type.Object({ kind: Type.Union([Type.Literal('user'), Type.Literal('group')]), name: Type.String(), role: Role });
 export const MemberBody = Type.Object({ role: Role }, strict);
+
+/** OpenAPI wants a description on every response. */
+export const described = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description });
+export const NoContent = (description: string) => Type.Null({ description });
+
+const ERRORS = {
+  400: 'INVALID_REQUEST: the body or a path parameter is invalid',
+  401: 'UNAUTHORIZED: no credentials, wrong ones, or a disabled account',
+  403: 'DENIED: the caller is not a system admin',
+  404: 'NOT_FOUND: no such user, project or member',
+  409: 'CONFLICT: the change conflicts with what exists',
+  415: 'UNSUPPORTED_MEDIA_TYPE: the body is not application/json',
+  429: 'TOOMANYREQUESTS: too many failed logins from this address; see Retry-After',
+  503: 'BACKEND_UNAVAILABLE or OVERLOADED: the store or directory is down, or too many password checks are queued; see Retry-After',
+} as const;
+type ErrorStatus = keyof typeof ERRORS;
+
+/**
+ * The registry's error shape, which every failure has (src/routes/errors.ts). A shared schema
+ * (`app.addSchema`): the document names it once, as components.schemas.Error.
+ */
+export const ErrorBody = Type.Object(
+  { errors: Type.Array(Type.Object({ code: Type.String(), message: Type.String() }), { minItems: 1 }) },
+  { $id: 'Error', description: "the registry's error shape" },
+);
+const errorRef = (description: string) => Type.Unsafe<Static<typeof ErrorBody>>({ $ref: 'Error#', description });
+
+/** What any authenticated route may answer; admin routes add 403, routes with a body 400 and 415. */
+export const AS_USER = [401, 429, 503] as const;
+export const AS_ADMIN = [...AS_USER, 403] as const;
+export const WITH_BODY = [400, 415] as const;
+
+/** Error responses for a route schema, each described (a route may say more about one). */
+export function errors<S extends ErrorStatus>(statuses: readonly S[], described: Partial<Record<S, string>> = {}): Record<S, ReturnType<typeof errorRef>> {
+  const out = {} as Record<S, ReturnType<typeof errorRef>>;
+  for (const s of statuses) out[s] = errorRef(described[s] ?? ERRORS[s]);
+  return out;
+}

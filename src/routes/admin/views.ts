@@ -1,4 +1,5 @@
 import type { Static } from '@sinclair/typebox';
+import type { Me } from '../../admin/self-service.js';
 import type { MemberRecord, Principal, ProjectRecord, UserRecord } from '../../domain/model.js';
 import type * as S from './schemas.js';
 
@@ -6,6 +7,7 @@ import type * as S from './schemas.js';
 export type UserView = Static<typeof S.User>;
 export type ProjectView = Static<typeof S.Project>;
 export type MemberView = Static<typeof S.Member>;
+export type MeView = Static<typeof S.Me>;
 
 export const userView = (u: UserRecord): UserView => ({
   username: u.username,
@@ -15,6 +17,8 @@ export const userView = (u: UserRecord): UserView => ({
   createdAt: u.createdAt.toISOString(),
   updatedAt: u.updatedAt.toISOString(),
 });
+
+export const meView = (me: Me): MeView => ({ ...userView(me.user), admin: me.admin, groups: me.groups });
 
 export const projectView = (p: ProjectRecord): ProjectView => ({ name: p.name, public: p.public, createdAt: p.createdAt.toISOString() });
 
