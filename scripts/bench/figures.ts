@@ -18,11 +18,23 @@ export interface BenchFigures {
   machine: { cpus: number; node: string; loadAverage1m: number; loadAverage1mAtEnd: number };
   targets: Record<TargetName, TargetFigures>;
   storm: StormFigures;
+  ldap: LdapFigures;
   memory: MemoryFigures;
   start: StartFigures;
   goals: GoalResult[];
   /** Non-200 answers and failed requests where only 200s belong; empty in a clean run. */
   problems: string[];
+}
+
+/** Directory logins with the credential cache off (every request binds). */
+export interface LdapFigures {
+  connections: number;
+  seconds: number;
+  loginsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  non200: number;
+  errors: number;
 }
 
 export type TargetName = 'ceiling' | 'embedded' | 'postgres';

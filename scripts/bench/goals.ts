@@ -16,6 +16,7 @@ const GOALS: Goal[] = [
   { goal: 'postgres cache hits vs ceiling', unit: 'x', comparison: '>=', threshold: 0.8, value: (f) => f.targets.postgres.ratioToCeiling },
   { goal: 'cache hits under storm vs unloaded', unit: 'x', comparison: '>=', threshold: 0.5, value: (f) => f.storm.ratioToUnloaded },
   { goal: 'cache-hit p99 under storm', unit: 'ms', comparison: '<', threshold: 25, value: (f) => f.storm.hits.p99Ms },
+  { goal: 'LDAP login p99 (cache miss, warm pool)', unit: 'ms', comparison: '<', threshold: 50, value: (f) => f.ldap.p99Ms },
   { goal: 'embedded RSS after load', unit: 'MB', comparison: '<', threshold: 200, value: (f) => f.memory.rssMb },
   { goal: 'first start (embedded)', unit: 'ms', comparison: '<', threshold: 3000, value: (f) => f.start.firstStartMs },
   { goal: 'restart (embedded)', unit: 'ms', comparison: '<', threshold: 1000, value: (f) => f.start.restartMs },

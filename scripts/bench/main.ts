@@ -18,6 +18,7 @@ import { findProblems } from './problems.js';
 import { formatReport, writeFigures } from './report.js';
 import { ALICE, seed, warmUp } from './seed.js';
 import { measureStarts } from './starts.js';
+import { measureLdap } from './ldap.js';
 import { measureStorm } from './storm.js';
 import type { Target } from './target.js';
 import { measureThroughput } from './throughput.js';
@@ -54,11 +55,20 @@ async function bench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchFigures
   progress(`cache hits: ${opts.rounds} interleaved round(s) of ${opts.seconds} s per target`);
   const throughput = await measureThroughput(targets, opts, progress);
   progress(`storm: ${opts.stormSeconds} s`);
+  // The throttle would answer a storm from one address with cheap 429s after five failures; the
+  // storm measures the hard case, every wrong password reaching the bcrypt queue.
+  const onStorm = await startPortcullis({ dir: join(root.path, 'storm'), keysDir, configYaml: 'throttle:\n  enabled: false\n' }, cleanup);
+  cleanup.add('portcullis (storm)', () => onStorm.daemon.stop());
+  await seed(onStorm.url);
+  await warmUp(onStorm.url);
   const storm = await measureStorm(
-    embedded,
+    { name: 'embedded', url: onStorm.url, pid: onStorm.pid },
     { seconds: opts.stormSeconds, hitConnections: opts.connections, stormConnections: opts.stormConnections },
     throughput.embedded.tokensPerSec,
   );
+  await onStorm.daemon.stop();
+  progress(`ldap: ${opts.stormSeconds} s of cache-miss directory logins`);
+  const ldap = await measureLdap(join(root.path, 'ldap'), keysDir, opts.stormSeconds, 4, cleanup);
   progress(`memory: ${opts.rssSeconds} s of cache hits on the embedded store`);
   const { memory, load: memoryLoad } = await measureMemory(embedded, opts.connections, opts.rssSeconds);
   // The start timings get the CPU to themselves.
@@ -84,9 +94,10 @@ async function bench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchFigures
     machine: { cpus: availableParallelism(), node: process.version, loadAverage1m, loadAverage1mAtEnd: loadavg()[0] ?? Number.NaN },
     targets: throughput,
     storm,
+    ldap,
     memory,
     start,
-    problems: findProblems(throughput, storm, memoryLoad),
+    problems: findProblems(throughput, storm, memoryLoad, ldap),
   };
   return { ...measured, goals: evaluateGoals(measured), finishedAt: new Date().toISOString() };
 }

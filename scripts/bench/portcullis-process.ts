@@ -2,7 +2,7 @@
  * Portcullis exactly as users run it: `node bin/portcullis.js serve` in its own process, set up
  * through PORTCULLIS_* variables, on a free loopback port.
  */
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { freePort } from '../../test/harness/ports.js';
 import { runOk, type Daemon } from '../../test/harness/proc.js';
@@ -20,6 +20,8 @@ export interface PortcullisSettings {
   keysDir: string;
   /** Unset: the embedded store in dataDir. */
   databaseUrl?: string;
+  /** YAML for --config, for options that have no environment variable. */
+  configYaml?: string;
 }
 
 export interface PortcullisProcess {
@@ -51,7 +53,12 @@ export async function startPortcullis(settings: PortcullisSettings, cleanup: Cle
     ...(settings.databaseUrl ? { PORTCULLIS_DATABASE_URL: settings.databaseUrl } : {}),
   };
   const what = settings.databaseUrl ? 'portcullis (postgres)' : 'portcullis (embedded)';
-  const { daemon, startMs } = await startTimed(what, process.execPath, [BIN, 'serve'], { env, cwd: settings.dir }, `${url}/readyz`, cleanup);
+  const args = [BIN, 'serve'];
+  if (settings.configYaml) {
+    await writeFile(join(settings.dir, 'portcullis.yaml'), settings.configYaml);
+    args.push('--config', join(settings.dir, 'portcullis.yaml'));
+  }
+  const { daemon, startMs } = await startTimed(what, process.execPath, args, { env, cwd: settings.dir }, `${url}/readyz`, cleanup);
   return { url, pid: daemon.child.pid, startMs, daemon };
 }
 

@@ -5,7 +5,12 @@ import type { LoadResult } from './load.js';
  * Every answer that should have been a token and was not: a non-200 or a failed request among
  * the cache hits, and from the storm anything but 401 (wrong password) or 503 (queue full).
  */
-export function findProblems(targets: Record<TargetName, TargetFigures>, storm: StormFigures, memoryLoad: LoadResult): string[] {
+export function findProblems(
+  targets: Record<TargetName, TargetFigures>,
+  storm: StormFigures,
+  memoryLoad: LoadResult,
+  ldap?: { non200: number; errors: number },
+): string[] {
   const problems: string[] = [];
   const check = (what: string, r: { non200: number; errors: number }) => {
     if (r.non200 > 0) problems.push(`${what}: ${r.non200} responses were not 200`);
@@ -16,6 +21,7 @@ export function findProblems(targets: Record<TargetName, TargetFigures>, storm: 
   }
   check('cache hits under storm', storm.hits);
   check('memory load (embedded)', memoryLoad);
+  if (ldap) check('ldap logins', ldap);
   for (const [status, count] of Object.entries(storm.wrongPasswords.other)) problems.push(`storm: ${count} wrong passwords answered ${status}, not 401 or 503`);
   if (storm.wrongPasswords.errors > 0) problems.push(`storm: ${storm.wrongPasswords.errors} wrong-password requests failed (connection errors or timeouts)`);
   return problems;

@@ -33,13 +33,16 @@ export function formatReport(f: BenchFigures): string {
       .map(([k, v]) => `${k}: ${v}`)
       .join(', ') || '0';
   out.push('');
-  out.push(`storm (embedded, ${st.stormConnections} connections of wrong passwords beside ${st.hitConnections} of cache hits, ${st.seconds} s)`);
+  out.push(`storm (embedded, throttle off: ${st.stormConnections} connections of wrong passwords beside ${st.hitConnections} of cache hits, ${st.seconds} s)`);
   out.push(
     `  cache hits      ${num(st.hits.tokensPerSec, 0, 0)} tokens/s, p50 ${num(st.hits.p50Ms, 2, 0)} ms, p99 ${num(st.hits.p99Ms, 2, 0)} ms, ${num(st.ratioToUnloaded, 2, 0)}x unloaded`,
   );
   out.push(
     `  wrong passwords ${st.wrongPasswords.total} answered: 401: ${st.wrongPasswords.status401}, 503: ${st.wrongPasswords.status503}, other: ${other}; connection errors: ${st.wrongPasswords.errors}`,
   );
+  out.push('');
+  out.push(`ldap (cache off: every request a directory login, warm pool, ${f.ldap.connections} connections, ${f.ldap.seconds} s)`);
+  out.push(`  ${num(f.ldap.loginsPerSec, 0, 0)} logins/s, p50 ${num(f.ldap.p50Ms, 2, 0)} ms, p99 ${num(f.ldap.p99Ms, 2, 0)} ms`);
   out.push('');
   out.push(`memory (embedded, after ${f.memory.loadSeconds} s of cache hits)`);
   out.push(`  RSS ${f.memory.rssMb.toFixed(1)} MB (peak since the process started: ${f.memory.peakRssMb.toFixed(1)} MB)`);

@@ -34,9 +34,10 @@ describe('the token benchmark, in quick mode', () => {
     }
   });
 
-  it('prints the storm, the RSS and the start times', () => {
+  it('prints the storm, the LDAP logins, the RSS and the start times', () => {
     expect(res.stdout).toMatch(/^ {2}cache hits +\d+ tokens\/s, p50 [\d.]+ ms, p99 [\d.]+ ms, [\d.]+x unloaded$/m);
     expect(res.stdout).toMatch(/^ {2}wrong passwords \d+ answered: 401: \d+, 503: \d+/m);
+    expect(res.stdout).toMatch(/^ {2}\d+ logins\/s, p50 [\d.]+ ms, p99 [\d.]+ ms$/m);
     expect(res.stdout).toMatch(/^ {2}RSS [\d.]+ MB/m);
     for (const start of ['first start', 'restart', 'start on PostgreSQL']) expect(res.stdout).toMatch(new RegExp(`^ {2}${start} .* \\d+ ms$`, 'm'));
     expect(res.stdout).toMatch(/^ {2}(PASS|MISS) {2}/m);
@@ -49,7 +50,8 @@ describe('the token benchmark, in quick mode', () => {
     expect(figures.storm).toHaveProperty('ratioToUnloaded');
     expect(figures.memory).toHaveProperty('rssMb');
     expect(figures.start).toHaveProperty('restartMs');
-    expect(figures.goals).toHaveLength(8);
+    expect(figures.ldap).toHaveProperty('p99Ms');
+    expect(figures.goals).toHaveLength(9);
     expect(figures.problems).toEqual([]);
   });
 });
