@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import type { Logger } from '../../domain/logger.js';
 import { dataExceptionToInvalid, type Queryable, type SqlClient } from './client.js';
+import { type DataDirLock, lockDataDir } from './data-dir-lock.js';
 import { makeStorePrivate } from './data-dir-permissions.js';
 
 type PGliteLike = {
@@ -39,6 +40,16 @@ export async function openEmbedded(dataDir: string, logger?: Logger): Promise<Sq
   const exposed = await makeStorePrivate(dataDir);
   if (exposed > 0) logger?.warn({ dir, entries: exposed }, 'made the embedded store private: other local users could read or write its files');
   await mkdir(dir, { recursive: true, mode: 0o700 });
+  const lock = await lockDataDir(dataDir);
+  try {
+    return await openLocked(dataDir, dir, lock);
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function openLocked(dataDir: string, dir: string, lock: DataDirLock): Promise<SqlClient> {
   // PGlite is the only WebAssembly here. V8's baseline compiler alone starts it in half the time
   // and with 50 MB less code than tiering up to the optimising one; its queries are off the hot path.
   setFlagsFromString('--liftoff-only');
@@ -66,6 +77,7 @@ export async function openEmbedded(dataDir: string, logger?: Logger): Promise<Sq
     close: async () => {
       await db.close();
       await makeStorePrivate(dataDir);
+      await lock.release();
     },
   };
 }
