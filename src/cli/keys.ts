@@ -1,4 +1,7 @@
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
+import { CERT_FILE, KEY_FILE } from '../token/keys/files.js';
 import { stringify } from 'yaml';
 import { loadConfig, publicUrl } from '../config/load.js';
 import { bundleCertificates, bundlePem, jwksFor } from '../token/keys/bundle.js';
@@ -12,6 +15,24 @@ async function bundleFor(o: { config?: string }) {
   return { config, certs: bundleCertificates(key, await loadCertificateFiles(config.token.extraCertificates)) };
 }
 
+/** Moves the files --force replaces aside (token.key.replaced-<time>), so nothing is lost. */
+async function keepReplaced(dir: string): Promise<{ from: string; to: string }[]> {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const kept: { from: string; to: string }[] = [];
+  for (const name of [KEY_FILE, CERT_FILE]) {
+    const from = join(dir, name);
+    const to = `${from}.replaced-${stamp}`;
+    if (
+      await rename(from, to).then(
+        () => true,
+        () => false,
+      )
+    )
+      kept.push({ from, to });
+  }
+  return kept;
+}
+
 export function addKeyCommands(program: Command): void {
   const keys = program.command('keys').description('token signing keys and what the registry must trust');
   keys
@@ -21,9 +42,16 @@ export function addKeyCommands(program: Command): void {
     .option('--force', 'replace an existing key')
     .action(async (o: { dir: string; alg: string; force?: boolean }) => {
       if (o.alg !== 'ES256' && o.alg !== 'RS256') throw new Error(`--alg must be ES256 or RS256, got ${o.alg}`);
-      if (!o.force && (await signingKeyExists(o.dir))) throw new Error(`${o.dir}/token.key exists; pass --force to replace it`);
+      const exists = await signingKeyExists(o.dir).catch((err: Error) => {
+        // A lone key or certificate is exactly what --force may replace; without it, say so.
+        if (!o.force) throw err;
+        return true;
+      });
+      if (exists && !o.force) throw new Error(`${o.dir}/token.key exists; pass --force to replace it`);
+      const kept = exists ? await keepReplaced(o.dir) : [];
       const { generateSigningKey } = await import('../token/keys/generate.js');
       const files = await generateSigningKey({ dir: o.dir, algorithm: o.alg });
+      for (const k of kept) process.stdout.write(`kept the replaced ${k.from} as ${k.to}\n`);
       process.stdout.write(`wrote ${files.keyFile} (mode 0600) and ${files.certFile}\n`);
     });
   keys

@@ -35,11 +35,27 @@ async function readText(file: string, what: string): Promise<string> {
   }
 }
 
+/**
+ * Whether the keys directory holds a signing key: true for both files, false for neither. One
+ * without the other is a ConfigError: a certificate the registry already trusts would otherwise
+ * be replaced by a new key's, silently, and every token refused.
+ */
 export async function signingKeyExists(dir: string): Promise<boolean> {
-  return access(join(dir, KEY_FILE)).then(
-    () => true,
-    () => false,
+  const [key, cert] = await Promise.all(
+    [KEY_FILE, CERT_FILE].map((f) =>
+      access(join(dir, f)).then(
+        () => true,
+        () => false,
+      ),
+    ),
   );
+  if (key && !cert)
+    throw new ConfigError(`${join(dir, KEY_FILE)} has no certificate beside it (${CERT_FILE}): restore it, or move the key away to generate a new pair`);
+  if (cert && !key)
+    throw new ConfigError(
+      `${join(dir, CERT_FILE)} has no private key beside it (${KEY_FILE}): restore it, or move the certificate away to generate a new pair`,
+    );
+  return key === true && cert === true;
 }
 
 export async function loadSigningKey(dir: string, expected?: 'ES256' | 'RS256'): Promise<SigningKey> {
