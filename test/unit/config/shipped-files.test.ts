@@ -10,16 +10,18 @@ describe('shipped configuration', () => {
     expect(await loadConfig('portcullis.example.yaml', {})).toEqual(resolveConfig({}));
   });
 
-  it('the commented LDAP block of portcullis.example.yaml is valid once uncommented', async () => {
-    const text = await readFile('portcullis.example.yaml', 'utf8');
-    const block = text
-      .slice(text.indexOf('# auth:\n#   backends: [local, ldap]'))
-      .split('\n')
-      .filter((l) => l.startsWith('#') && !l.startsWith('#   bindDnTemplate'))
-      .map((l) => l.slice(2))
-      .join('\n');
-    const config = resolveConfig(parse(block));
-    expect(config.ldap?.mode).toMatchObject({ kind: 'search', account: { dn: 'cn=portcullis,ou=services,dc=example,dc=org' } });
+  it('portcullis.example.yaml with its LDAP block uncommented in place, and ldap in auth.backends, is valid', async () => {
+    const lines = (await readFile('portcullis.example.yaml', 'utf8')).split('\n');
+    const start = lines.indexOf('# ldap:');
+    expect(start).toBeGreaterThan(0);
+    const edited = lines.map((line, i) => {
+      if (line === '  backends: [local]') return '  backends: [local, ldap]';
+      return i >= start && line.startsWith('# ') ? line.slice(2) : line;
+    });
+    const config = resolveConfig(parse(edited.join('\n')));
+    expect(config.auth.backends).toEqual(['local', 'ldap']);
+    // Template and search both set: a direct bind whose entry the service account reads.
+    expect(config.ldap?.mode).toMatchObject({ kind: 'bind', entry: { kind: 'search', account: { dn: 'cn=portcullis,ou=services,dc=example,dc=org' } } });
     expect(config.ldap?.groups).toEqual({ source: 'memberOf', nestedDepth: 0 });
   });
 
