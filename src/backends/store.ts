@@ -2,6 +2,7 @@ import { BackendUnavailableError } from '../domain/errors.js';
 import type { Logger } from '../domain/logger.js';
 import type { Store } from '../domain/repositories.js';
 import { CachedStore } from './snapshot/cached-store.js';
+import { describeConnectFailure, endpointOf } from './sql/connect-failure.js';
 import { migrate } from './sql/migrations.js';
 import { openEmbedded } from './sql/pglite.js';
 import type { PostgresOptions } from './sql/postgres.js';
@@ -9,7 +10,7 @@ import { SqlLoginFailures } from './sql/login-failures.js';
 import { SqlStore } from './sql/sql-store.js';
 import { MemoryLoginFailures } from './throttle/memory-failures.js';
 
-export type DatabaseSettings = Omit<PostgresOptions, 'url' | 'logger'> & { url?: string | undefined };
+export type DatabaseSettings = Omit<PostgresOptions, 'url' | 'logger'> & { url?: string | undefined; startupWaitSeconds?: number };
 
 export interface OpenStoreOptions {
   /** PostgreSQL when it has a url; the embedded database under dataDir otherwise. */
@@ -51,14 +52,30 @@ export async function openSqlStore(opts: OpenStoreOptions): Promise<SqlStore> {
   return new SqlStore(db);
 }
 
+/**
+ * Waits out a database that is still starting, up to `database.startupWaitSeconds`, saying on
+ * every retry where it is and why it failed. Retrying cannot fix a name that does not resolve,
+ * refused credentials or a missing database: those fail at once.
+ */
 async function retryWhileUnavailable<T>(fn: () => Promise<T>, opts: OpenStoreOptions): Promise<T> {
-  const deadline = Date.now() + (opts.startupWaitMs ?? 30_000);
+  const waitMs = opts.startupWaitMs ?? (opts.database.startupWaitSeconds ?? 30) * 1000;
+  const deadline = Date.now() + waitMs;
+  const where = opts.database.url ? endpointOf(opts.database.url) : undefined;
   for (let delay = 250; ; delay = Math.min(delay * 2, 4_000)) {
     try {
       return await fn();
     } catch (err) {
-      if (!(err instanceof BackendUnavailableError) || Date.now() + delay > deadline) throw err;
-      opts.logger?.warn({ retryInMs: delay }, 'database unavailable at start; retrying');
+      if (!where) throw err;
+      const { cause, final } = describeConnectFailure(err);
+      const retrying = err instanceof BackendUnavailableError && !final && Date.now() + delay <= deadline;
+      if (!retrying) {
+        const after = final ? 'retrying cannot help' : `gave up after ${Math.round(waitMs / 1000)} s (database.startupWaitSeconds)`;
+        throw new Error(`cannot use PostgreSQL at ${where.host}:${where.port}: ${cause}; ${after}`, { cause: err });
+      }
+      opts.logger?.warn(
+        { host: where.host, port: where.port, cause, retryInMs: delay },
+        `PostgreSQL at ${where.host}:${where.port} unavailable at start (${cause}); retrying`,
+      );
       await new Promise((r) => setTimeout(r, delay));
     }
   }

@@ -12,6 +12,7 @@ export const ConfigSchema = Obj({
       poolSize: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
       connectTimeoutMs: Type.Integer({ minimum: 100, default: 3000 }),
       statementTimeoutMs: Type.Integer({ minimum: 100, default: 5000 }),
+      startupWaitSeconds: Type.Integer({ minimum: 0, maximum: 3600, default: 30, description: 'how long to wait at start for a database that is not up yet' }),
     },
     { default: {} },
   ),
