@@ -16,8 +16,10 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY package.json portcullis.example.yaml ./
-# Private from the start: Portcullis refuses a data directory others can write, and repairs looser modes.
-RUN mkdir -p -m 0700 /var/lib/portcullis && chown node:node /var/lib/portcullis
+# Private from the start: Portcullis refuses a data directory others can write, and repairs looser
+# modes. certs/ must exist in the image too: a fresh named volume mounted there (docker-compose.yml
+# does) takes the image directory's owner and mode, where a missing one would come up root-owned.
+RUN mkdir -p -m 0700 /var/lib/portcullis /var/lib/portcullis/certs && chown -R node:node /var/lib/portcullis
 USER node
 EXPOSE 5001
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:5001/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

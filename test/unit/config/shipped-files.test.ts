@@ -57,4 +57,24 @@ describe('shipped configuration', () => {
       expect(config.ldap?.urls.length).toBeGreaterThan(0);
     }
   });
+
+  it('the Dockerfile creates every directory compose mounts a volume on, owned by the runtime user', async () => {
+    const compose = parse(await readFile('docker-compose.yml', 'utf8')) as { services: Record<string, { volumes?: string[] }> };
+    const dockerfile = await readFile('Dockerfile', 'utf8');
+    // Named volumes only (a bind mount's source is a path: ./file or /dir).
+    const mounts = (compose.services.portcullis?.volumes ?? [])
+      .map((v) => v.split(':'))
+      .filter(([source]) => source !== undefined && !/^[./~]/.test(source))
+      .map(([, target]) => target ?? '');
+    expect(mounts.length).toBeGreaterThan(0);
+    const mkdir = /RUN mkdir -p -m 0700 ([^&]+)&& chown -R node:node (\S+)/.exec(dockerfile);
+    expect(mkdir, 'a RUN mkdir ... && chown -R node:node line').not.toBeNull();
+    const made = (mkdir?.[1] ?? '').trim().split(/\s+/);
+    for (const mount of mounts) {
+      // A fresh named volume takes the owner of the image's directory, which must exist for that.
+      expect(made).toContain(mount);
+      expect(mount.startsWith(mkdir?.[2] ?? '?')).toBe(true);
+    }
+    expect(dockerfile).toMatch(/^USER node$/m);
+  });
 });
