@@ -151,3 +151,13 @@ function sweepHourly(store: Store, throttle: LoginThrottle, logger: Logger | und
   timer.unref();
   return timer;
 }
+
+/**
+ * The admin rules on the store alone, for commands that run with the service stopped (a lost
+ * admin password). On the embedded store the data-directory lock refuses while `serve` runs.
+ */
+export async function createOfflineAdmin(config: Config): Promise<{ admin: AdminService; close: () => Promise<void> }> {
+  const store = await openStore({ database: config.database, dataDir: config.dataDir });
+  const hasher = new PasswordHasher({ cost: config.auth.bcryptCost, cacheTtlSeconds: 0, cacheSize: 0, concurrency: 1, maxWaiting: 0 });
+  return { admin: new AdminService(store, hasher), close: () => store.close() };
+}

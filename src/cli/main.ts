@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { addAdminCommands } from './admin-commands.js';
 import { addConfigCommands } from './config-check.js';
+import { addOfflineAdminCommands } from './offline-admin.js';
 import { addKeyCommands, addRegistryConfigCommand } from './keys.js';
 import { addSelfCommands } from './self-commands.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
       await startServer(await loadConfig(o.config ?? process.env.PORTCULLIS_CONFIG));
     });
   addConfigCommands(program);
+  addOfflineAdminCommands(program);
   addKeyCommands(program);
   addRegistryConfigCommand(program);
   addAdminCommands(program);
