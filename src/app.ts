@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import type { Config } from './config/schema.js';
 import core, { type CoreOptions } from './plugins/core.js';
 import { loggerOptions } from './routes/logging.js';
+import { readTlsFiles } from './tls.js';
 import { frameworkErrorHandler, registerErrorHandling } from './routes/errors.js';
 import { addressList } from './routes/address-list.js';
 import { capConnections, connectionOptions, onClientError } from './routes/connection-guard.js';
@@ -26,7 +27,9 @@ export interface AppOptions {
 /** Builds the service; listening is the caller's business (server.ts, tests use inject). */
 export async function buildApp(config: Config, opts: AppOptions = {}): Promise<FastifyInstance> {
   const connections = connectionOptions(config.limits);
+  const tls = readTlsFiles(config.tls);
   const app = Fastify({
+    ...(tls ? { https: tls } : {}),
     logger: opts.logger ?? loggerOptions(config.log.level),
     ...connections,
     // Large enough that an oversized Authorization header reaches us and gets a JSON 400.

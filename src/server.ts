@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type AppOptions } from './app.js';
 import { splitListen } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { reloadTlsOnChange, warnIfPlainHttpOffLoopback } from './tls.js';
 import { signingKeyExists } from './token/keys/load.js';
 
 /** Starts the service: keys on first start, then the app, then listening; stops on SIGTERM/SIGINT. */
@@ -23,7 +24,9 @@ export async function startServer(config: Config, opts: AppOptions = {}): Promis
     );
   }
   const [host, port] = splitListen(config.listen);
+  reloadTlsOnChange(app, config.tls);
   await app.listen({ host, port });
+  warnIfPlainHttpOffLoopback(app, config, host);
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
     await app.close();

@@ -107,6 +107,7 @@ export function resolveConfig(raw: unknown, env: Env = {}): Config {
     ...rest.metrics.allowFrom.filter((e) => !isAddressOrRange(e)).map((e) => `metrics.allowFrom: "${e}" is not an address or CIDR range`),
   ];
   if (badAddresses.length > 0) throw new ConfigError(badAddresses.join('\n'));
+  if ((rest.tls.certFile === undefined) !== (rest.tls.keyFile === undefined)) throw new ConfigError('tls.certFile and tls.keyFile go together');
   if (rest.auth.backends.includes('ldap') && !ldap) throw new ConfigError('ldap is required when auth.backends lists ldap');
   return ldap ? { ...rest, ldap: resolveLdap(ldap) } : rest;
 }
@@ -142,7 +143,7 @@ export function publicUrl(config: Config): string {
   if (config.publicUrl) return config.publicUrl.replace(/\/$/, '');
   const [host, port] = splitListen(config.listen);
   const shown = host === '0.0.0.0' || host === '' || host === '::' ? '127.0.0.1' : host;
-  return `http://${shown}:${port}`;
+  return `${config.tls.certFile ? 'https' : 'http'}://${shown}:${port}`;
 }
 
 export function splitListen(listen: string): [string, number] {

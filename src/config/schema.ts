@@ -76,6 +76,14 @@ export const ConfigSchema = Obj({
     { default: {} },
   ),
   ldap: Type.Optional(LdapSchema),
+  /** HTTPS for the realm, which receives passwords; both files, or neither (plain HTTP). */
+  tls: Obj(
+    {
+      certFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate chain, leaf first; reloaded when it changes' })),
+      keyFile: Type.Optional(Type.String({ minLength: 1, description: "PEM private key of the certificate; reloaded with it" })),
+    },
+    { default: {} },
+  ),
   /** Who may read /metrics (it shows versions and login-failure counts). */
   metrics: Obj(
     {
