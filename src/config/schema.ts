@@ -80,7 +80,7 @@ export const ConfigSchema = Obj({
   tls: Obj(
     {
       certFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM certificate chain, leaf first; reloaded when it changes' })),
-      keyFile: Type.Optional(Type.String({ minLength: 1, description: "PEM private key of the certificate; reloaded with it" })),
+      keyFile: Type.Optional(Type.String({ minLength: 1, description: 'PEM private key of the certificate; reloaded with it' })),
     },
     { default: {} },
   ),
