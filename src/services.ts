@@ -6,6 +6,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { bootstrap, type BootstrapResult } from './admin/bootstrap.js';
+import { RobotService } from './admin/robots.js';
 import { SelfService } from './admin/self-service.js';
 import { AdminService } from './admin/service.js';
 import { Authorizer } from './auth/authorizer.js';
@@ -14,6 +15,8 @@ import { IdentityTokens } from './auth/identity-tokens.js';
 import { LdapAuthenticator } from './auth/ldap.js';
 import { LocalAuthenticator } from './auth/local.js';
 import { LoginThrottle } from './auth/login-throttle.js';
+import { RobotUsage } from './auth/robot-usage.js';
+import { RobotAuthenticator } from './auth/robots.js';
 import { PasswordHasher, type PasswordCheck } from './auth/password-hasher.js';
 import { NicedBcryptWorkers } from './backends/bcrypt/niced-workers.js';
 import { openDirectory } from './backends/ldap/index.js';
@@ -38,6 +41,9 @@ export interface Services {
   /** What the registry's rootcertbundle must hold, and what the JWKS publishes. */
   bundle: X509Certificate[];
   bootstrap: BootstrapResult;
+  robots: RobotService;
+  /** Robot logins gathered in memory until the next flush. */
+  robotUsage: RobotUsage;
 }
 
 /** Builds an authenticator for an `auth.backends` entry; tests swap in their own. */
@@ -86,7 +92,11 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       if (backend.close) closers.push(() => backend.close?.() ?? Promise.resolve());
       return backend;
     });
-    const chain = new AuthChain(backends, hasher);
+    // Robots come first and answer only for robot$ names: no configuration can put a directory
+    // in front of them.
+    const chain = new AuthChain([new RobotAuthenticator(store.robots, logger), ...backends], hasher);
+    const robotUsage = new RobotUsage(store.robots, logger);
+    closers.push(() => robotUsage.close());
     const throttle = new LoginThrottle(store.loginFailures, config.throttle);
     const identityTokens = new IdentityTokens(store.refreshTokens, chain, config.identityTokens.ttlSeconds, {
       perUser: config.identityTokens.maxPerUser,
@@ -106,6 +116,7 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
         identityTokens,
         signer: new TokenSigner(key, { x5c: config.token.headerX5c, kid: config.token.headerKid }),
         throttle,
+        robotUsage,
       },
     );
     const boot = await bootstrap(store, hasher, config.admin);
@@ -115,7 +126,7 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     closers.push(async () => clearInterval(sweeper));
     const admin = new AdminService(store, hasher);
     const self = new SelfService(store.users, admin, (address, username, password) => realm.authenticatePassword(address, username, password));
-    const services: Services = { config, store, chain, realm, admin, self, bundle, bootstrap: boot };
+    const services: Services = { config, store, chain, realm, admin, self, bundle, bootstrap: boot, robots: new RobotService(store), robotUsage };
     return { services, close };
   } catch (err) {
     await close();

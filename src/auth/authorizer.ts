@@ -9,7 +9,9 @@ export class Authorizer {
   async authorize(identity: Identity | null, requested: readonly ResourceScope[]): Promise<ResourceScope[]> {
     if (requested.length === 0) return [];
     const names = [...new Set(requested.filter((s) => s.type === 'repository').map((s) => projectOf(s.name)))];
-    const access = await this.projects.accessFor(identity?.userId ?? null, identity?.groups ?? [], names);
-    return grant(requested, { admin: identity?.admin ?? false, anonymous: identity === null }, access);
+    // A robot has no memberships: the read only tells which projects exist.
+    const userId = identity && !identity.robot ? identity.userId : null;
+    const access = await this.projects.accessFor(userId, identity?.groups ?? [], names);
+    return grant(requested, { admin: identity?.admin ?? false, anonymous: identity === null, robot: identity?.robot?.permissions }, access);
   }
 }

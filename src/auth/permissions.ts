@@ -1,8 +1,14 @@
-import { DEFAULT_PROJECT, type ProjectAccess, type ResourceScope, type Role } from '../domain/model.js';
+import {
+  DEFAULT_PROJECT,
+  type ProjectAccess,
+  REPOSITORY_ACTIONS,
+  type RepositoryAction,
+  type ResourceScope,
+  type Role,
+  type RobotPermission,
+} from '../domain/model.js';
 
-/** What the registry checks: GET/HEAD need pull, writes need push, DELETE needs delete. */
-export const REPOSITORY_ACTIONS = ['pull', 'push', 'delete'] as const;
-export type RepositoryAction = (typeof REPOSITORY_ACTIONS)[number];
+export { REPOSITORY_ACTIONS, type RepositoryAction };
 
 const ROLE_ACTIONS: Record<Role, readonly RepositoryAction[]> = {
   admin: ['pull', 'push', 'delete'],
@@ -21,12 +27,18 @@ export function projectOf(repository: string): string {
 export interface Grantee {
   admin: boolean;
   anonymous: boolean;
+  /** A robot's permissions: all it may do, whatever the project's roles or visibility say. */
+  robot?: readonly RobotPermission[];
 }
 
 /** The actions a grantee may take on repositories of one project (undefined: no such project). */
-export function permittedActions(who: Grantee, project: ProjectAccess | undefined): Set<RepositoryAction> {
+export function permittedActions(who: Grantee, name: string, project: ProjectAccess | undefined): Set<RepositoryAction> {
   const allowed = new Set<RepositoryAction>();
   if (!project) return allowed;
+  if (who.robot) {
+    for (const p of who.robot) if (p.project === null || p.project === name) for (const a of p.actions) allowed.add(a);
+    return allowed;
+  }
   if (who.admin) return new Set(REPOSITORY_ACTIONS);
   if (project.public) allowed.add('pull');
   if (!who.anonymous) for (const role of project.roles) for (const a of ROLE_ACTIONS[role]) allowed.add(a);
@@ -49,8 +61,11 @@ export function grant(requested: readonly ResourceScope[], who: Grantee, project
 }
 
 function permittedFor(scope: ResourceScope, who: Grantee, projects: ReadonlyMap<string, ProjectAccess>): Set<string> {
-  if (scope.type === 'repository') return permittedActions(who, projects.get(projectOf(scope.name)));
-  // The catalog lists every repository, so only system admins see it.
-  if (scope.type === 'registry' && scope.name === 'catalog' && who.admin) return new Set(REPOSITORY_ACTIONS);
+  if (scope.type === 'repository') {
+    const project = projectOf(scope.name);
+    return permittedActions(who, project, projects.get(project));
+  }
+  // The catalog lists every repository, so only system admins see it (never a robot).
+  if (scope.type === 'registry' && scope.name === 'catalog' && who.admin && !who.robot) return new Set(REPOSITORY_ACTIONS);
   return new Set();
 }

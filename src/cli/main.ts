@@ -5,6 +5,7 @@ import { addAdminCommands } from './admin-commands.js';
 import { addConfigCommands } from './config-check.js';
 import { addOfflineAdminCommands } from './offline-admin.js';
 import { addKeyCommands, addRegistryConfigCommand } from './keys.js';
+import { addRobotCommands } from './robot-commands.js';
 import { addSelfCommands } from './self-commands.js';
 
 function packageVersion(): string {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   addKeyCommands(program);
   addRegistryConfigCommand(program);
   addAdminCommands(program);
+  addRobotCommands(program);
   addSelfCommands(program);
   return program;
 }

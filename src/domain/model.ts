@@ -6,6 +6,10 @@
 export const ROLES = ['admin', 'maintainer', 'developer', 'guest', 'limitedGuest'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** What the registry checks: GET/HEAD need pull, writes need push, DELETE needs delete. */
+export const REPOSITORY_ACTIONS = ['pull', 'push', 'delete'] as const;
+export type RepositoryAction = (typeof REPOSITORY_ACTIONS)[number];
+
 /** A repository's project is its first path segment; a single-segment name lives here. */
 export const DEFAULT_PROJECT = 'library';
 
@@ -56,12 +60,44 @@ export interface ResourceScope {
   actions: string[];
 }
 
+/** Robot login names start with this: `robot$team+ci` (a project robot), `robot$deployer` (a system robot). */
+export const ROBOT_PREFIX = 'robot$';
+
+/** What a robot may do on one project, or on every project (`project: null`, system robots only). */
+export interface RobotPermission {
+  project: string | null;
+  actions: RepositoryAction[];
+}
+
+/** A robot account: a secret instead of a password, permissions instead of memberships. */
+export interface RobotRecord {
+  id: number;
+  /** The full login name, robot$... */
+  name: string;
+  /** The project a project robot belongs to (deleted with it); null for a system robot. */
+  project: string | null;
+  description: string;
+  /** Hex SHA-256 of the secret: the store never holds one that could be replayed. */
+  secretHash: string;
+  /** null: never. */
+  expiresAt: Date | null;
+  disabled: boolean;
+  permissions: RobotPermission[];
+  createdAt: Date;
+  updatedAt: Date;
+  lastUsedAt: Date | null;
+  lastUsedIp: string | null;
+}
+
 /** Who a token is for, once a backend vouched for them. */
 export interface Identity {
   username: string;
+  /** 0 for a robot, which has no user row (ids start at 1). */
   userId: number;
   admin: boolean;
   /** Directory groups; project memberships may name them. */
   groups: string[];
   source: UserSource;
+  /** Set for a robot: what it may do is its permissions, never memberships or public pulls. */
+  robot?: { id: number; permissions: readonly RobotPermission[] };
 }

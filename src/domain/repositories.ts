@@ -1,4 +1,15 @@
-import type { MemberRecord, Principal, ProjectAccess, ProjectRecord, RefreshTokenRecord, Role, UserRecord, UserSource } from './model.js';
+import type {
+  MemberRecord,
+  Principal,
+  ProjectAccess,
+  ProjectRecord,
+  RefreshTokenRecord,
+  RobotPermission,
+  RobotRecord,
+  Role,
+  UserRecord,
+  UserSource,
+} from './model.js';
 
 export interface NewUser {
   username: string;
@@ -57,10 +68,48 @@ export interface RefreshTokensRepository {
   deleteExpired(now: Date): Promise<number>;
 }
 
+export interface NewRobot {
+  name: string;
+  project: string | null;
+  description: string;
+  secretHash: string;
+  expiresAt: Date | null;
+  permissions: RobotPermission[];
+}
+
+export interface RobotPatch {
+  description?: string;
+  disabled?: boolean;
+  /** null: never expires. */
+  expiresAt?: Date | null;
+  secretHash?: string;
+  /** Replaces every permission. */
+  permissions?: RobotPermission[];
+}
+
+export interface RobotUse {
+  id: number;
+  at: Date;
+  ip: string;
+}
+
+/** Robot accounts by full name; NotFoundError for a missing robot or a permission's missing project. */
+export interface RobotsRepository {
+  find(name: string): Promise<RobotRecord | null>;
+  /** Every robot, or the project robots of one project. */
+  list(project?: string): Promise<RobotRecord[]>;
+  create(robot: NewRobot): Promise<RobotRecord>;
+  update(name: string, patch: RobotPatch): Promise<RobotRecord>;
+  delete(name: string): Promise<void>;
+  /** Records when and from where robots last logged in (the caller batches them). */
+  recordUses(uses: readonly RobotUse[]): Promise<void>;
+}
+
 export interface Repositories {
   users: UsersRepository;
   projects: ProjectsRepository;
   refreshTokens: RefreshTokensRepository;
+  robots: RobotsRepository;
 }
 
 /** Decisions that must not interleave across replicas, each with its own lock. */

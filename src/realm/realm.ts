@@ -47,6 +47,8 @@ export interface RealmDeps {
   identityTokens: IdentityTokens;
   signer: TokenSigner;
   throttle: LoginThrottle;
+  /** Told of every robot login that gets a token (last used at, from where). */
+  robotUsage?: { record(robotId: number, address: string): void };
 }
 
 /**
@@ -62,6 +64,7 @@ export class Realm {
   async issue(req: TokenRequest): Promise<TokenGrant> {
     if (req.service !== this.settings.service) throw new InvalidRequestError(`unknown service "${req.service}"`, 'UNKNOWN_SERVICE');
     const identity = await this.identify(req);
+    if (identity?.robot) this.deps.robotUsage?.record(identity.robot.id, req.address);
     const granted = await this.deps.authorizer.authorize(identity, req.scopes);
     const issuedAt = Math.floor(Date.now() / 1000);
     const claims = buildClaims({
@@ -80,7 +83,8 @@ export class Realm {
       subject: claims.sub,
       granted,
     };
-    if (identity && req.offline && req.credentials.kind === 'password' && this.settings.identityTokens) {
+    // A robot's secret is already a token: it gets no identity token beside it.
+    if (identity && !identity.robot && req.offline && req.credentials.kind === 'password' && this.settings.identityTokens) {
       grant.refreshToken = await this.deps.identityTokens.issue(identity, req.clientId);
     }
     return grant;

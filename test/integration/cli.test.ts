@@ -107,6 +107,58 @@ describe('the portcullis CLI', () => {
       expect(await t.app.services.store.projects.find('web')).toBeNull();
     });
 
+    it('robot create / ls / show / disable / enable / refresh / rm, with each --output', async () => {
+      await t.app.services.admin.createProject('ci', false);
+      const pull = (user: string, secret: string) => realmGet(t.app, { service: 'registry', scope: 'repository:ci/app:pull,push' }, basic(user, secret));
+      const secret = (await cliOk(['robot', 'create', 'builder', '--project', 'ci', '--actions', 'pull,push', '--description', 'CI'])).trim();
+      expect(secret).toMatch(/^pcb_[A-Za-z0-9_-]{43}$/);
+      expect(granted(await pull('robot$ci+builder', secret)).access).toEqual([{ type: 'repository', name: 'ci/app', actions: ['pull', 'push'] }]);
+
+      const table = await cliOk(['robot', 'ls', '--project', 'ci']);
+      expect(table).toMatch(/^NAME\s+PROJECT\s+DISABLED\s+EXPIRESAT\s+LASTUSEDAT\nrobot\$ci\+builder\s+ci\s+false/);
+      const shown = JSON.parse(await cliOk(['robot', 'show', 'robot$ci+builder'])) as Record<string, unknown>;
+      expect(shown).toMatchObject({ name: 'robot$ci+builder', description: 'CI', permissions: [{ project: 'ci', actions: ['pull', 'push'] }] });
+      expect(table + JSON.stringify(shown)).not.toContain(secret);
+
+      await cliOk(['robot', 'disable', 'robot$ci+builder']);
+      expect(errorCode(await pull('robot$ci+builder', secret), 401)).toBe('UNAUTHORIZED');
+      await cliOk(['robot', 'enable', 'robot$ci+builder']);
+      granted(await pull('robot$ci+builder', secret));
+
+      const config = JSON.parse(await cliOk(['robot', 'refresh', 'robot$ci+builder', '--output', 'dockerconfigjson', '--registry', 'reg.example.org'])) as {
+        auths: Record<string, { auth: string }>;
+      };
+      expect(Object.keys(config.auths)).toEqual(['reg.example.org']);
+      const [user, fresh] = Buffer.from(config.auths['reg.example.org']?.auth as string, 'base64')
+        .toString()
+        .split(/:(.*)/s);
+      expect(user).toBe('robot$ci+builder');
+      expect(errorCode(await pull('robot$ci+builder', secret), 401)).toBe('UNAUTHORIZED');
+      granted(await pull('robot$ci+builder', fresh as string));
+
+      const k8s = JSON.parse(
+        await cliOk(['robot', 'create', 'scanner', '--permission', '*:pull', '--output', 'k8s-secret', '--registry', 'reg.example.org', '--namespace', 'apps']),
+      ) as { kind: string; type: string; metadata: Record<string, string>; data: Record<string, string> };
+      expect(k8s).toMatchObject({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/dockerconfigjson',
+        metadata: { name: 'robot-scanner', namespace: 'apps' },
+      });
+      const inner = JSON.parse(Buffer.from(k8s.data['.dockerconfigjson'] as string, 'base64').toString()) as { auths: Record<string, { auth: string }> };
+      const [scanner, scannerSecret] = Buffer.from(inner.auths['reg.example.org']?.auth as string, 'base64')
+        .toString()
+        .split(/:(.*)/s);
+      expect(scanner).toBe('robot$scanner');
+      expect(granted(await pull(scanner as string, scannerSecret as string)).access).toEqual([{ type: 'repository', name: 'ci/app', actions: ['pull'] }]);
+
+      await cliFails(['robot', 'create', 'x', '--project', 'ci', '--output', 'dockerconfigjson'], /needs --registry/);
+      await cliFails(['robot', 'create', 'x'], /needs --permission/);
+      await cliOk(['robot', 'rm', 'robot$ci+builder']);
+      await cliOk(['robot', 'rm', 'robot$scanner']);
+      expect(await t.app.services.store.robots.list()).toEqual([]);
+    });
+
     it("fails with a non-zero exit and the server's reason", async () => {
       await Promise.all([
         cliFails(['user', 'add', 'erin', '--password-stdin'], /^portcullis: 400: password must be at least 8 characters/m, { input: 'short' }),

@@ -43,6 +43,16 @@ describe('what the service logs at info', () => {
       payload: { username: 'bob', password: PASSWORD },
     });
     expect(created.statusCode).toBe(201);
+
+    // A robot: created and refreshed (its secret in the response bodies), logged in, refused once disabled.
+    const api = (method: 'POST' | 'PATCH', url: string, payload: object) =>
+      t.app.inject({ method, url: `/api/v1${url}`, headers: { authorization: ADMIN_AUTH }, payload });
+    const robot = (await api('POST', '/robots', { name: 'ci', permissions: [{ project: 'library', actions: ['pull'] }] })).json<{ secret: string }>();
+    const rotated = (await api('POST', '/robots/robot%24ci/refresh', {})).json<{ secret: string }>();
+    secrets.push(robot.secret, rotated.secret, basic('robot$ci', rotated.secret).slice('Basic '.length));
+    granted(await realmGet(t.app, { service: 'registry', scope: 'repository:library/x:pull' }, basic('robot$ci', rotated.secret)));
+    expect((await api('PATCH', '/robots/robot%24ci', { disabled: true })).statusCode).toBe(200);
+    expect(errorCode(await realmGet(t.app, { service: 'registry' }, basic('robot$ci', rotated.secret)), 401)).toBe('UNAUTHORIZED');
   });
   afterAll(async () => {
     await t.close();
@@ -53,11 +63,14 @@ describe('what the service logs at info', () => {
     expect(log).toContain('"sub":"alice"');
     expect(log).toContain('"via":"refresh"');
     expect(log).toContain('/api/v1/users');
+    expect(log).toContain('"sub":"robot$ci"');
+    expect(log).toMatch(/"robot":"robot\$ci","reason":"disabled".*"msg":"robot login refused: the robot is disabled"/);
   });
 
   it('never logs a password, a Basic header, a JWT or a refresh token', () => {
     for (const secret of secrets) expect(log, `log contains ${secret.slice(0, 12)}...`).not.toContain(secret);
     expect(log).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.eyJ/);
     expect(log).not.toMatch(/pcr_[A-Za-z0-9_-]{20,}/);
+    expect(log).not.toMatch(/pcb_[A-Za-z0-9_-]{20,}/);
   });
 });

@@ -135,6 +135,39 @@ describe('two replicas on one PostgreSQL', () => {
     }
   });
 
+  it('a robot created, disabled, refreshed and deleted through A is honoured by B within 1 s', async () => {
+    const create = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/robots',
+      headers: { authorization: ADMIN_AUTH },
+      payload: { name: 'ci', project: 'team', permissions: [{ project: 'team', actions: ['pull', 'push'] }] },
+    });
+    expect(create.statusCode, create.body).toBe(201);
+    const { secret } = create.json<{ secret: string }>();
+    delays.robotCreate = await honouredAfter(b, 'robot$team+ci', secret, ['pull', 'push']);
+    expect(delays.robotCreate).toBeLessThan(HONOURED_WITHIN_MS);
+    await admin(a, 'PATCH', '/robots/robot%24team%2Bci', { disabled: true });
+    delays.robotDisable = await honouredAfter(b, 'robot$team+ci', secret, 401);
+    expect(delays.robotDisable).toBeLessThan(HONOURED_WITHIN_MS);
+    await admin(a, 'PATCH', '/robots/robot%24team%2Bci', { disabled: false, permissions: [{ project: 'team', actions: ['pull'] }] });
+    delays.robotPermissions = await honouredAfter(b, 'robot$team+ci', secret, ['pull']);
+    expect(delays.robotPermissions).toBeLessThan(HONOURED_WITHIN_MS);
+    const refresh = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/robots/robot%24team%2Bci/refresh',
+      headers: { authorization: ADMIN_AUTH },
+      payload: {},
+    });
+    expect(refresh.statusCode, refresh.body).toBe(200);
+    delays.robotRefresh = await honouredAfter(b, 'robot$team+ci', secret, 401);
+    expect(delays.robotRefresh).toBeLessThan(HONOURED_WITHIN_MS);
+    const fresh = refresh.json<{ secret: string }>().secret;
+    expect(await ask(b, 'robot$team+ci', fresh)).toEqual(['pull']);
+    await admin(a, 'DELETE', '/robots/robot%24team%2Bci');
+    delays.robotDelete = await honouredAfter(b, 'robot$team+ci', fresh, 401);
+    expect(delays.robotDelete).toBeLessThan(HONOURED_WITHIN_MS);
+  });
+
   it('a change written straight into the database (no notification from us) is seen through the change counters', async () => {
     await admin(a, 'POST', '/users', { username: 'dave', password: 'dave-password' });
     await admin(a, 'PUT', '/projects/team/members/dave', { role: 'developer' });

@@ -1,7 +1,8 @@
-import type { ProjectAccess, Role, UserRecord } from '../../domain/model.js';
+import type { ProjectAccess, RobotRecord, Role, UserRecord } from '../../domain/model.js';
 
 /** Which part of the snapshot a change counter covers (projects include their memberships). */
-export type SnapshotPart = 'users' | 'projects';
+export const SNAPSHOT_PARTS = ['users', 'projects', 'robots'] as const;
+export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
 
 export interface ProjectEntry {
   id: number;
@@ -15,6 +16,8 @@ export interface SnapshotData {
   versions: Record<SnapshotPart, bigint>;
   users: Map<string, UserRecord>;
   projects: Map<string, ProjectEntry>;
+  /** By full name, with their permissions. */
+  robots: Map<string, RobotRecord>;
 }
 
 /**
@@ -26,16 +29,20 @@ export class AccessSnapshot {
 
   /** Before the first load: versions below any real counter, so every part loads. */
   static empty(): AccessSnapshot {
-    return new AccessSnapshot({ versions: { users: -1n, projects: -1n }, users: new Map(), projects: new Map() });
+    return new AccessSnapshot({ versions: { users: -1n, projects: -1n, robots: -1n }, users: new Map(), projects: new Map(), robots: new Map() });
   }
 
   /** Every part has been loaded at least once. */
   get complete(): boolean {
-    return this.data.versions.users >= 0n && this.data.versions.projects >= 0n;
+    return SNAPSHOT_PARTS.every((part) => this.data.versions[part] >= 0n);
   }
 
   findUser(username: string): UserRecord | null {
     return this.data.users.get(username) ?? null;
+  }
+
+  findRobot(name: string): RobotRecord | null {
+    return this.data.robots.get(name) ?? null;
   }
 
   accessFor(userId: number | null, groups: readonly string[], projects: readonly string[]): Map<string, ProjectAccess> {
@@ -52,7 +59,7 @@ export class AccessSnapshot {
   }
 
   /** A copy with one part replaced, as loaded at `version`. */
-  with(part: SnapshotPart, loaded: Pick<SnapshotData, 'users'> | Pick<SnapshotData, 'projects'>, version: bigint): AccessSnapshot {
+  with(part: SnapshotPart, loaded: Partial<Omit<SnapshotData, 'versions'>>, version: bigint): AccessSnapshot {
     return new AccessSnapshot({ ...this.data, ...loaded, versions: { ...this.data.versions, [part]: version } });
   }
 }

@@ -1,8 +1,16 @@
 import type { Logger } from '../../domain/logger.js';
-import type { ProjectAccess, UserRecord } from '../../domain/model.js';
-import type { LoginFailuresRepository, ProjectsRepository, Repositories, SerializedDecision, Store, UsersRepository } from '../../domain/repositories.js';
+import type { ProjectAccess, RobotRecord, UserRecord } from '../../domain/model.js';
+import type {
+  LoginFailuresRepository,
+  ProjectsRepository,
+  Repositories,
+  RobotsRepository,
+  SerializedDecision,
+  Store,
+  UsersRepository,
+} from '../../domain/repositories.js';
 import type { SqlStore } from '../sql/sql-store.js';
-import { AccessSnapshot, type SnapshotPart } from './access-snapshot.js';
+import { AccessSnapshot, SNAPSHOT_PARTS, type SnapshotPart } from './access-snapshot.js';
 import { ChangeListener } from './change-listener.js';
 import { loadPart, loadVersions } from './load.js';
 
@@ -11,11 +19,11 @@ const POLL_MS = 250;
 /** A snapshot not confirmed for this long is not used: the hot path asks the database. */
 export const STALE_AFTER_MS = 1_000;
 
-const PARTS: readonly SnapshotPart[] = ['users', 'projects'];
+const PARTS = SNAPSHOT_PARTS;
 
 /**
- * The Store with an in-memory snapshot of users, projects and memberships in front of the token
- * hot path (`users.find`, `projects.accessFor`): no SQL per token. The database stays the source
+ * The Store with an in-memory snapshot of users, projects, memberships and robots in front of the
+ * token hot path (`users.find`, `robots.find`, `projects.accessFor`): no SQL per token. The database stays the source
  * of truth. A write through this store reloads the part it touched before it returns. Writes of
  * other replicas arrive through LISTEN/NOTIFY, and a poll of the change counters bounds the
  * staleness if a notification is lost. While the snapshot cannot be vouched for (the listener
@@ -24,6 +32,7 @@ const PARTS: readonly SnapshotPart[] = ['users', 'projects'];
 export class CachedStore implements Store {
   readonly users: UsersRepository;
   readonly projects: ProjectsRepository;
+  readonly robots: RobotsRepository;
   readonly refreshTokens;
   readonly loginFailures: LoginFailuresRepository;
   #snapshot: AccessSnapshot | undefined;
@@ -45,6 +54,7 @@ export class CachedStore implements Store {
     this.refreshTokens = sql.refreshTokens;
     this.users = cachedUsers(sql.users, this);
     this.projects = cachedProjects(sql.projects, this);
+    this.robots = cachedRobots(sql.robots, this);
     this.#listening = !opts.shared;
     if (opts.shared) {
       this.#listener = new ChangeListener(
@@ -213,12 +223,33 @@ function cachedProjects(inner: ProjectsRepository, store: CachedStore): Projects
     members: (project) => inner.members(project),
     create: write((name, isPublic) => inner.create(name, isPublic)),
     setPublic: write((name, isPublic) => inner.setPublic(name, isPublic)),
-    delete: write((name) => inner.delete(name)),
+    delete: async (name) => {
+      await inner.delete(name);
+      // Its project robots and every robot permission on it go too (ON DELETE CASCADE).
+      await store.afterWrite('projects');
+      await store.afterWrite('robots');
+    },
     setMember: write((project, principal, role) => inner.setMember(project, principal, role)),
     removeMember: write((project, principal) => inner.removeMember(project, principal)),
     accessFor: (userId, groups, projects): Promise<Map<string, ProjectAccess>> => {
       const snapshot = store.current();
       return snapshot ? Promise.resolve(snapshot.accessFor(userId, groups, projects)) : inner.accessFor(userId, groups, projects);
     },
+  };
+}
+
+function cachedRobots(inner: RobotsRepository, store: CachedStore): RobotsRepository {
+  const write = writeThrough(store, 'robots');
+  return {
+    find: (name): Promise<RobotRecord | null> => {
+      const snapshot = store.current();
+      return snapshot ? Promise.resolve(snapshot.findRobot(name)) : inner.find(name);
+    },
+    list: (project) => inner.list(project),
+    create: write((robot) => inner.create(robot)),
+    update: write((name, patch) => inner.update(name, patch)),
+    delete: write((name) => inner.delete(name)),
+    // Not a change the snapshot holds (the trigger ignores these columns): nothing to reload.
+    recordUses: (uses) => inner.recordUses(uses),
   };
 }

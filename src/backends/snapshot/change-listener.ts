@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Logger } from '../../domain/logger.js';
-import type { SnapshotPart } from './access-snapshot.js';
+import { SNAPSHOT_PARTS, type SnapshotPart } from './access-snapshot.js';
 
 export const CHANGES_CHANNEL = 'portcullis_changes';
 const RECONNECT_MS = 500;
@@ -58,7 +58,8 @@ export class ChangeListener {
     client.on('error', drop);
     client.on('end', () => drop());
     client.on('notification', (n) => {
-      if (n.payload === 'users' || n.payload === 'projects') this.events.changed(n.payload);
+      const part = SNAPSHOT_PARTS.find((p) => p === n.payload);
+      if (part) this.events.changed(part);
     });
     try {
       await client.connect();

@@ -1,7 +1,8 @@
 import type { Role } from '../../domain/model.js';
 import type { Queryable, SqlClient } from '../sql/client.js';
+import { selectRobots } from '../sql/robots.js';
 import { USER_COLUMNS, toUser } from '../sql/users.js';
-import type { ProjectEntry, SnapshotData, SnapshotPart } from './access-snapshot.js';
+import { type ProjectEntry, SNAPSHOT_PARTS, type SnapshotData, type SnapshotPart } from './access-snapshot.js';
 
 type Loaded<P extends SnapshotPart> = Pick<SnapshotData, P> & { version: bigint };
 
@@ -14,7 +15,7 @@ async function versionOf(tx: Queryable, part: SnapshotPart): Promise<bigint> {
 export async function loadVersions(db: Queryable): Promise<Record<SnapshotPart, bigint>> {
   const rows = await db.query<{ name: SnapshotPart; version: string }>('SELECT name, version::text AS version FROM change_counters');
   const get = (part: SnapshotPart) => BigInt(rows.find((r) => r.name === part)?.version ?? '0');
-  return { users: get('users'), projects: get('projects') };
+  return Object.fromEntries(SNAPSHOT_PARTS.map((part) => [part, get(part)])) as Record<SnapshotPart, bigint>;
 }
 
 /**
@@ -29,6 +30,10 @@ export function loadPart<P extends SnapshotPart>(db: SqlClient, part: P): Promis
     if (part === 'users') {
       const rows = await tx.query<Parameters<typeof toUser>[0]>(`SELECT ${USER_COLUMNS} FROM users u`);
       return { version, users: new Map(rows.map((r) => [r.username, toUser(r)])) } as unknown as Loaded<P>;
+    }
+    if (part === 'robots') {
+      const robots = await selectRobots(tx);
+      return { version, robots: new Map(robots.map((r) => [r.name, r])) } as unknown as Loaded<P>;
     }
     return { version, projects: await loadProjects(tx) } as unknown as Loaded<P>;
   });

@@ -91,6 +91,47 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX login_failures_by_time ON login_failures (last_failure_ms);
     `,
   },
+  {
+    version: 4,
+    name: 'robot accounts and their permissions',
+    // A robot's name is its full login name (robot$team+ci, robot$deployer). Its permissions
+    // name projects, or every project (all_projects) for a system robot. The snapshot keeps
+    // robots in memory like users; recording a use (last_used_*) does not count as a change, or
+    // every flush of the use batch would make every replica reload.
+    sql: `
+      CREATE TABLE robots (
+        id serial PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        project_id integer REFERENCES projects(id) ON DELETE CASCADE,
+        description text NOT NULL DEFAULT '',
+        secret_hash text NOT NULL,
+        expires_at timestamptz,
+        disabled boolean NOT NULL DEFAULT false,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        last_used_at timestamptz,
+        last_used_ip text
+      );
+      CREATE INDEX robots_by_project ON robots (project_id);
+      CREATE TABLE robot_permissions (
+        id serial PRIMARY KEY,
+        robot_id integer NOT NULL REFERENCES robots(id) ON DELETE CASCADE,
+        project_id integer REFERENCES projects(id) ON DELETE CASCADE,
+        all_projects boolean NOT NULL DEFAULT false,
+        actions text[] NOT NULL CHECK (cardinality(actions) > 0 AND actions <@ ARRAY['pull', 'push', 'delete']::text[]),
+        CHECK ((project_id IS NULL) = all_projects)
+      );
+      CREATE UNIQUE INDEX robot_permissions_project ON robot_permissions (robot_id, project_id) WHERE project_id IS NOT NULL;
+      CREATE UNIQUE INDEX robot_permissions_all ON robot_permissions (robot_id) WHERE all_projects;
+      CREATE INDEX robot_permissions_by_project ON robot_permissions (project_id);
+      INSERT INTO change_counters (name) VALUES ('robots');
+      CREATE TRIGGER robots_changed
+        AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF name, project_id, description, secret_hash, expires_at, disabled ON robots
+        FOR EACH STATEMENT EXECUTE FUNCTION portcullis_count_change('robots');
+      CREATE TRIGGER robot_permissions_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON robot_permissions
+        FOR EACH STATEMENT EXECUTE FUNCTION portcullis_count_change('robots');
+    `,
+  },
 ];
 
 /**

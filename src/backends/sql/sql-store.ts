@@ -3,10 +3,11 @@ import type { Queryable, SqlClient } from './client.js';
 import { ADVISORY_LOCKS } from './locks.js';
 import { SqlProjects } from './projects.js';
 import { SqlRefreshTokens } from './refresh-tokens.js';
+import { SqlRobots } from './robots.js';
 import { SqlUsers } from './users.js';
 
 function repositories(db: Queryable): Repositories {
-  return { users: new SqlUsers(db), projects: new SqlProjects(db), refreshTokens: new SqlRefreshTokens(db) };
+  return { users: new SqlUsers(db), projects: new SqlProjects(db), refreshTokens: new SqlRefreshTokens(db), robots: new SqlRobots(db) };
 }
 
 /** The Store on SQL: the embedded database (PGlite) and PostgreSQL run the same statements. */
@@ -15,9 +16,10 @@ export class SqlStore implements Omit<Store, 'loginFailures'> {
   readonly users;
   readonly projects;
   readonly refreshTokens;
+  readonly robots;
 
   constructor(readonly db: SqlClient) {
-    ({ users: this.users, projects: this.projects, refreshTokens: this.refreshTokens } = repositories(db));
+    ({ users: this.users, projects: this.projects, refreshTokens: this.refreshTokens, robots: this.robots } = repositories(db));
   }
 
   get kind(): SqlClient['kind'] {

@@ -46,6 +46,8 @@ export function authenticate(realm: Realm) {
       throw new UnauthorizedError(access === 'admin' ? 'the admin API needs Basic credentials of a system admin' : 'this endpoint needs Basic credentials');
     const identity = await realm.authenticatePassword(request.ip, basic.username, basic.password);
     if (!identity) throw new UnauthorizedError('invalid username or password');
+    // A robot pulls and pushes; it has no account to look at or administer.
+    if (identity.robot) throw new DeniedError('robot accounts cannot use the API');
     if (access === 'admin' && !identity.admin) throw new DeniedError('only system admins may use the admin API');
     request.caller = identity;
   };

@@ -4,6 +4,7 @@ import { authenticate, requireJson } from './guard.js';
 import meRoutes from './me.js';
 import openapiRoute, { openapiOptions } from './openapi.js';
 import projectRoutes from './projects.js';
+import robotRoutes from './robots.js';
 import { ErrorBody } from './schemas.js';
 import userRoutes from './users.js';
 
@@ -26,6 +27,7 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
 
   await app.register(userRoutes);
   await app.register(projectRoutes);
+  await app.register(robotRoutes);
   await app.register(meRoutes);
   await app.register(openapiRoute);
 }

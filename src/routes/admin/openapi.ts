@@ -13,7 +13,7 @@ export const openapiOptions: FastifyDynamicSwaggerOptions = {
       title: 'Portcullis API',
       version: 'v1',
       description:
-        'Users, projects and members (system admins), and the caller\'s own account (any user). Basic auth through the same chain and login throttle as tokens; JSON bodies only (415 otherwise). Every error has the registry\'s shape {"errors":[{"code","message"}]}.',
+        'Users, projects, members and robot accounts (system admins), and the caller\'s own account (any user). Basic auth through the same chain and login throttle as tokens; JSON bodies only (415 otherwise). Every error has the registry\'s shape {"errors":[{"code","message"}]}.',
     },
     components: { securitySchemes: { basic: { type: 'http', scheme: 'basic' } } },
     security: [{ basic: [] }],
@@ -21,6 +21,7 @@ export const openapiOptions: FastifyDynamicSwaggerOptions = {
       { name: 'users', description: 'local and directory accounts (system admins)' },
       { name: 'projects', description: 'projects: the first segment of a repository name (system admins)' },
       { name: 'members', description: "a project's users and directory groups, with their roles (system admins)" },
+      { name: 'robots', description: 'robot accounts: a secret instead of a password, permissions instead of memberships (system admins)' },
       { name: 'me', description: "the caller's own account (any authenticated user)" },
       { name: 'meta', description: 'this document' },
     ],

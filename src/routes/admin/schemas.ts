@@ -62,6 +62,61 @@ export const ProjectPatch = Type.Object({ public: Type.Boolean() }, strict);
 export const Member = Type.Object({ kind: Type.Union([Type.Literal('user'), Type.Literal('group')]), name: Type.String(), role: Role });
 export const MemberBody = Type.Object({ role: Role }, strict);
 
+const Action = Type.Union([Type.Literal('pull'), Type.Literal('push'), Type.Literal('delete')]);
+export const RobotPermission = Type.Object(
+  {
+    project: Type.String({ minLength: 1, maxLength: 255, description: 'a project, or * for every project (system robots only)' }),
+    actions: Type.Array(Action, { minItems: 1, maxItems: 3, uniqueItems: true }),
+  },
+  strict,
+);
+const expiresInDays = Type.Optional(
+  Type.Union([Type.Integer({ minimum: -1, maximum: 3650 }), Type.Null()], { description: 'days from now until it expires; -1, null or absent: never' }),
+);
+export const RobotNameParam = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 400, description: 'the full login name, URL-encoded: robot%24team%2Bci' }) },
+  strict,
+);
+export const RobotQuery = Type.Object(
+  { project: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'only the robots of this project' })) },
+  strict,
+);
+export const Robot = Type.Object({
+  name: Type.String({ description: 'the login name: robot$PROJECT+NAME for a project robot, robot$NAME for a system robot' }),
+  project: Type.Union([Type.String(), Type.Null()], { description: 'the project a project robot belongs to; null for a system robot' }),
+  description: Type.String(),
+  disabled: Type.Boolean(),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null: never' }),
+  permissions: Type.Array(Type.Object({ project: Type.String({ description: '* for every project' }), actions: Type.Array(Type.String()) })),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'the last login, recorded within about 30 s' }),
+  lastUsedIp: Type.Union([Type.String(), Type.Null()]),
+});
+export const RobotWithSecret = Type.Composite([
+  Robot,
+  Type.Object({ secret: Type.String({ description: 'the password to log in with; shown only now, never again' }) }),
+]);
+export const NewRobot = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100, description: 'the short name: lowercase letters, digits and single . _ - separators' }),
+    project: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'makes a project robot of that project; absent: a system robot' })),
+    description: Type.Optional(Type.String({ maxLength: 1024 })),
+    expiresInDays,
+    permissions: Type.Array(RobotPermission, { minItems: 1, maxItems: 100 }),
+  },
+  strict,
+);
+export const RobotPatch = Type.Object(
+  {
+    description: Type.Optional(Type.String({ maxLength: 1024 })),
+    disabled: Type.Optional(Type.Boolean()),
+    expiresInDays,
+    permissions: Type.Optional(Type.Array(RobotPermission, { minItems: 1, maxItems: 100, description: 'replaces every permission' })),
+  },
+  { ...strict, minProperties: 1 },
+);
+
 /** OpenAPI wants a description on every response. */
 export const described = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description });
 export const NoContent = (description: string) => Type.Null({ description });
@@ -70,7 +125,7 @@ const ERRORS = {
   400: 'INVALID_REQUEST: the body or a path parameter is invalid',
   401: 'UNAUTHORIZED: no credentials, wrong ones, or a disabled account',
   403: 'DENIED: the caller is not a system admin',
-  404: 'NOT_FOUND: no such user, project or member',
+  404: 'NOT_FOUND: no such user, project, member or robot',
   409: 'CONFLICT: the change conflicts with what exists',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is not application/json',
   429: 'TOOMANYREQUESTS: too many failed logins from this address; see Retry-After',

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { Me } from '../../admin/self-service.js';
-import type { MemberRecord, Principal, ProjectRecord, UserRecord } from '../../domain/model.js';
+import type { MemberRecord, Principal, ProjectRecord, RobotRecord, UserRecord } from '../../domain/model.js';
 import type * as S from './schemas.js';
 
 /** Response shapes, derived from the route schemas so the two cannot drift. */
@@ -8,6 +8,7 @@ export type UserView = Static<typeof S.User>;
 export type ProjectView = Static<typeof S.Project>;
 export type MemberView = Static<typeof S.Member>;
 export type MeView = Static<typeof S.Me>;
+export type RobotView = Static<typeof S.Robot>;
 
 export const userView = (u: UserRecord): UserView => ({
   username: u.username,
@@ -28,3 +29,17 @@ export const memberView = (m: MemberRecord): MemberView => ({ kind: m.principal.
 export function parsePrincipal(raw: string): Principal {
   return raw.startsWith('group:') ? { kind: 'group', name: raw.slice('group:'.length) } : { kind: 'user', name: raw };
 }
+
+/** Never the secret's hash: a robot's secret is shown once, by create and refresh. */
+export const robotView = (r: RobotRecord): RobotView => ({
+  name: r.name,
+  project: r.project,
+  description: r.description,
+  disabled: r.disabled,
+  expiresAt: r.expiresAt?.toISOString() ?? null,
+  permissions: r.permissions.map((p) => ({ project: p.project ?? '*', actions: p.actions })),
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+  lastUsedIp: r.lastUsedIp,
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProjectAccess, Role } from '../../../src/domain/model.js';
+import type { ProjectAccess, RepositoryAction, Role } from '../../../src/domain/model.js';
 import { grant, projectOf, type Grantee } from '../../../src/auth/permissions.js';
 import { formatScope, parseScopes } from '../../../src/token/scope.js';
 
@@ -87,5 +87,29 @@ describe('grant: other resources and actions', () => {
     const projects = new Map([['library', { public: true, roles: [] }]]);
     const scopes = parseScopes(['repository:nginx:pull,push'], { maxScopes: 64, maxScopeLength: 512 });
     expect(grant(scopes, ANON, projects).map(formatScope)).toEqual(['repository:nginx:pull']);
+  });
+});
+
+describe('grant: robots (requested ∩ the robot permissions, nothing else)', () => {
+  const robot = (...permissions: [string | null, RepositoryAction[]][]): Grantee => ({
+    admin: false,
+    anonymous: false,
+    robot: permissions.map(([project, actions]) => ({ project, actions })),
+  });
+  const ALL = ['repository:p/app:pull,push,delete,*'];
+  it.each<[string, Grantee, ProjectAccess | undefined, string[], string[]]>([
+    ['pull-only robot of p', robot(['p', ['pull']]), { public: false, roles: [] }, ALL, ['repository:p/app:pull']],
+    ['push robot of p', robot(['p', ['pull', 'push']]), { public: false, roles: [] }, ALL, ['repository:p/app:pull,push']],
+    ['every action: * too', robot(['p', ['pull', 'push', 'delete']]), { public: false, roles: [] }, ALL, ALL],
+    ['a permission on another project', robot(['q', ['pull', 'push']]), { public: false, roles: [] }, ALL, []],
+    ['no public pull beyond its permissions', robot(['q', ['pull']]), { public: true, roles: [] }, ALL, []],
+    ['roles never count for a robot', robot(['p', ['pull']]), { public: false, roles: ['admin'] }, ALL, ['repository:p/app:pull']],
+    ['all projects (system robot)', robot([null, ['pull']]), { public: false, roles: [] }, ALL, ['repository:p/app:pull']],
+    ['all projects and p add up', robot([null, ['pull']], ['p', ['push']]), { public: false, roles: [] }, ALL, ['repository:p/app:pull,push']],
+    ['a project that does not exist', robot([null, ['pull', 'push', 'delete']]), undefined, ALL, []],
+    ['never the catalog, even flagged admin', { ...robot([null, ['pull', 'push', 'delete']]), admin: true }, undefined, ['registry:catalog:*'], []],
+    ['no permissions at all', robot(), { public: true, roles: ['admin'] }, ALL, []],
+  ])('%s', (_, who, project, scopes, expected) => {
+    expect(granted(who, project, scopes)).toEqual(expected);
   });
 });
