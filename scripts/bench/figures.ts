@@ -37,7 +37,7 @@ export interface LdapFigures {
   errors: number;
 }
 
-export type TargetName = 'ceiling' | 'embedded' | 'postgres';
+export type TargetName = 'ceiling' | 'embedded' | 'postgres' | 'robot';
 
 export interface LoadFigures {
   tokensPerSec: number;

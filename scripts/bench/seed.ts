@@ -9,6 +9,17 @@ export const TOKEN_PATH = '/token?service=registry&scope=repository:team/app:pul
 
 export const basic = (username: string, password: string): string => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
+/** A project robot with the same rights on team as alice: the robot-login row's credentials. */
+export async function seedRobot(url: string): Promise<string> {
+  const admin = new AdminClient({ url, user: ADMIN.username, password: ADMIN.password });
+  const robot = await admin.call<{ name: string; secret: string }>('POST', '/robots', {
+    name: 'bench',
+    project: 'team',
+    permissions: [{ project: 'team', actions: ['pull', 'push'] }],
+  });
+  return basic(robot.name, robot.secret);
+}
+
 /** Creates alice and the project team through the admin API, as an operator would. */
 export async function seed(url: string): Promise<void> {
   const admin = new AdminClient({ url, user: ADMIN.username, password: ADMIN.password });
@@ -21,8 +32,8 @@ export async function seed(url: string): Promise<void> {
  * One token request, which also fills the credential cache: it must answer 200 with a token
  * granting push on team/app, or the bench would time the wrong thing.
  */
-export async function warmUp(url: string): Promise<void> {
-  const res = await fetch(url + TOKEN_PATH, { headers: { authorization: basic(ALICE.username, ALICE.password) } });
+export async function warmUp(url: string, authorization = basic(ALICE.username, ALICE.password)): Promise<void> {
+  const res = await fetch(url + TOKEN_PATH, { headers: { authorization } });
   const text = await res.text();
   if (res.status !== 200) throw new Error(`${url}${TOKEN_PATH} answered ${res.status}: ${text.slice(0, 300)}`);
   const body = JSON.parse(text) as { token?: string; access_token?: string; expires_in?: number; issued_at?: string };

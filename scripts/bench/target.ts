@@ -1,6 +1,8 @@
 /** Something that answers GET /token over HTTP: the ceiling or a Portcullis process. */
 export interface Target {
-  name: 'ceiling' | 'embedded' | 'postgres';
+  name: 'ceiling' | 'embedded' | 'postgres' | 'robot';
+  /** The credentials of the measured request; default alice's password. */
+  authorization?: string;
   url: string;
   pid: number | undefined;
 }

@@ -14,7 +14,7 @@ export interface ThroughputSettings {
 export type Progress = (line: string) => void;
 
 export const hitLoad = (target: Target, connections: number, seconds: number): Promise<LoadResult> =>
-  runLoad({ url: target.url + TOKEN_PATH, authorization: basic(ALICE.username, ALICE.password), connections, seconds });
+  runLoad({ url: target.url + TOKEN_PATH, authorization: target.authorization ?? basic(ALICE.username, ALICE.password), connections, seconds });
 
 export const loadFigures = (r: LoadResult): LoadFigures => ({ tokensPerSec: r.tokensPerSec, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
 

@@ -29,7 +29,7 @@ describe('the token benchmark, in quick mode', () => {
   });
 
   it('prints tokens/s, p50, p99 and the ratio to the ceiling for each target', () => {
-    for (const target of ['ceiling', 'embedded', 'postgres']) {
+    for (const target of ['ceiling', 'embedded', 'postgres', 'robot']) {
       expect(res.stdout).toMatch(new RegExp(`^${target} +\\d+ +[\\d.]+ +[\\d.]+ +[\\d.]+x`, 'm'));
     }
   });
@@ -45,13 +45,13 @@ describe('the token benchmark, in quick mode', () => {
 
   it('writes the figures as JSON', async () => {
     const figures = JSON.parse(await readFile(join(out.path, 'bench-latest.json'), 'utf8')) as Record<string, Record<string, unknown>>;
-    expect(Object.keys(figures.targets ?? {})).toEqual(['ceiling', 'embedded', 'postgres']);
+    expect(Object.keys(figures.targets ?? {})).toEqual(['ceiling', 'embedded', 'postgres', 'robot']);
     expect(figures.targets?.embedded).toHaveProperty('ratioToCeiling');
     expect(figures.storm).toHaveProperty('ratioToUnloaded');
     expect(figures.memory).toHaveProperty('rssMb');
     expect(figures.start).toHaveProperty('restartMs');
     expect(figures.ldap).toHaveProperty('p99Ms');
-    expect(figures.goals).toHaveLength(9);
+    expect(figures.goals).toHaveLength(10);
     expect(figures.problems).toEqual([]);
   });
 });
