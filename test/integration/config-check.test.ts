@@ -1,26 +1,20 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, tempDir } from '../harness/proc.js';
+import { run } from '../harness/proc.js';
+import { useTempDir } from '../helpers/temp.js';
 
 // The built CLI (npm test builds dist/ before running the suite), as an operator runs it.
 const BIN = resolve(import.meta.dirname, '../../bin/portcullis.js');
 
 describe('portcullis config check', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  const tmp = useTempDir('config-check');
   const env = { PATH: process.env.PATH };
   const check = (args: string[], extraEnv: Record<string, string> = {}) =>
-    run(process.execPath, [BIN, ...args], { cwd: tmp.path, env: { ...env, ...extraEnv }, timeoutMs: 30_000 });
-
-  beforeAll(async () => {
-    tmp = await tempDir('config-check');
-  });
-  afterAll(async () => {
-    await tmp?.remove();
-  });
+    run(process.execPath, [BIN, ...args], { cwd: tmp().path, env: { ...env, ...extraEnv }, timeoutMs: 30_000 });
 
   it('prints the resolved configuration with every secret masked', async () => {
-    const file = join(tmp.path, 'ok.yaml');
+    const file = join(tmp().path, 'ok.yaml');
     await writeFile(
       file,
       'admin:\n  password: first-admin-secret\nldap:\n  urls: [ldap://127.0.0.1:389]\n  search: {bindDn: "cn=svc,dc=x", bindPassword: svc-secret, baseDn: "dc=x"}\n',
@@ -33,7 +27,7 @@ describe('portcullis config check', () => {
   });
 
   it('lists every error, with suggestions, and exits 1', async () => {
-    const file = join(tmp.path, 'bad.yaml');
+    const file = join(tmp().path, 'bad.yaml');
     await writeFile(file, 'token:\n  isuer: x\nlisten: nowhere\nldapp: {}\n');
     const res = await check(['config', 'check', '-c', file]);
     expect(res.code).toBe(1);

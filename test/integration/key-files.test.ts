@@ -1,25 +1,19 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run, tempDir } from '../harness/proc.js';
+import { run } from '../harness/proc.js';
+import { useTempDir } from '../helpers/temp.js';
 
 // The built CLI (npm test builds dist/ first), as an operator runs it.
 const BIN = resolve(import.meta.dirname, '../../bin/portcullis.js');
 
 describe('the signing key files', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  const tmp = useTempDir('key-files');
   const cli = (args: string[], env: Record<string, string> = {}) =>
-    run(process.execPath, [BIN, ...args], { cwd: tmp.path, env: { PATH: process.env.PATH, ...env }, timeoutMs: 30_000 });
-
-  beforeAll(async () => {
-    tmp = await tempDir('key-files');
-  });
-  afterAll(async () => {
-    await tmp?.remove();
-  });
+    run(process.execPath, [BIN, ...args], { cwd: tmp().path, env: { PATH: process.env.PATH, ...env }, timeoutMs: 30_000 });
 
   it('keys generate --force keeps the files it replaces', async () => {
-    const dir = join(tmp.path, 'forced');
+    const dir = join(tmp().path, 'forced');
     expect((await cli(['keys', 'generate', '--dir', dir])).code).toBe(0);
     const [key, cert] = await Promise.all([readFile(join(dir, 'token.key'), 'utf8'), readFile(join(dir, 'token.crt'), 'utf8')]);
     const res = await cli(['keys', 'generate', '--dir', dir, '--force']);
@@ -37,11 +31,15 @@ describe('the signing key files', () => {
     ['a certificate without its key', 'token.key', /token\.crt has no private key beside it/],
     ['a key without its certificate', 'token.crt', /token\.key has no certificate beside it/],
   ])('serve refuses %s instead of generating a new pair', async (_, remove, message) => {
-    const keysDir = join(tmp.path, `half-${remove}`);
+    const keysDir = join(tmp().path, `half-${remove}`);
     expect((await cli(['keys', 'generate', '--dir', keysDir])).code).toBe(0);
     await rm(join(keysDir, remove));
     const before = await readdir(keysDir);
-    const res = await cli(['serve'], { PORTCULLIS_KEYS_DIR: keysDir, PORTCULLIS_DATA_DIR: join(tmp.path, `data-${remove}`), PORTCULLIS_LISTEN: '127.0.0.1:0' });
+    const res = await cli(['serve'], {
+      PORTCULLIS_KEYS_DIR: keysDir,
+      PORTCULLIS_DATA_DIR: join(tmp().path, `data-${remove}`),
+      PORTCULLIS_LISTEN: '127.0.0.1:0',
+    });
     expect(res.code).not.toBe(0);
     expect(res.stderr).toMatch(message);
     expect(await readdir(keysDir)).toEqual(before);

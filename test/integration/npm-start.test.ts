@@ -2,18 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../harness/ports.js';
-import { pollUntil, startDaemon, tempDir } from '../harness/proc.js';
+import { pollUntil, startDaemon } from '../harness/proc.js';
+import { useTempDir } from '../helpers/temp.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
 describe('npm start', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
-  beforeAll(async () => {
-    tmp = await tempDir('npm-start');
-  });
-  afterAll(async () => {
-    await tmp?.remove();
-  });
+  const tmp = useTempDir('npm-start');
 
   it('execs its way down to the server, so SIGTERM to npm stops the server (no orphan keeps serving)', async () => {
     // `npm start` is `build && exec npm run serve`; the build is npm test's job here, so run the
@@ -26,10 +21,10 @@ describe('npm start', () => {
       cwd: REPO,
       env: {
         PATH: process.env.PATH,
-        HOME: tmp.path,
+        HOME: tmp().path,
         PORTCULLIS_LISTEN: `127.0.0.1:${port}`,
-        PORTCULLIS_DATA_DIR: join(tmp.path, 'data'),
-        PORTCULLIS_KEYS_DIR: join(tmp.path, 'certs'),
+        PORTCULLIS_DATA_DIR: join(tmp().path, 'data'),
+        PORTCULLIS_KEYS_DIR: join(tmp().path, 'certs'),
         PORTCULLIS_ADMIN_PASSWORD: 'npm-start-password',
         PORTCULLIS_LOG_LEVEL: 'warn',
       },
