@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/backends/store.js';
 import { freePort } from '../harness/ports.js';
 import { pollUntil, run, startDaemon } from '../harness/proc.js';
