@@ -143,3 +143,18 @@ export async function pollUntil(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Waits until `base`/readyz answers 200: the service is up and its store answers. */
+export function untilReady(base: string, exited: Promise<void> | undefined, what: string, timeoutMs = 30_000): Promise<void> {
+  return pollUntil(
+    () =>
+      fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    exited,
+    what,
+    timeoutMs,
+    100,
+  );
+}

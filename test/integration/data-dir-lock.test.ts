@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/backends/store.js';
 import { freePort } from '../harness/ports.js';
-import { pollUntil, run, startDaemon } from '../harness/proc.js';
+import { run, startDaemon, untilReady } from '../harness/proc.js';
 import { useTempDir } from '../helpers/temp.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/portcullis.js');
@@ -52,17 +52,7 @@ describe('one process per embedded data directory', () => {
     const port = await freePort();
     const first = startDaemon(process.execPath, [BIN, 'serve'], { env: env(port), cwd: tmp().path });
     try {
-      await pollUntil(
-        () =>
-          fetch(`http://127.0.0.1:${port}/readyz`).then(
-            (r) => r.ok,
-            () => false,
-          ),
-        first.exited,
-        'first serve',
-        30_000,
-        100,
-      );
+      await untilReady(`http://127.0.0.1:${port}`, first.exited, 'first serve');
       const second = await run(process.execPath, [BIN, 'serve'], { env: env(await freePort()), cwd: tmp().path, timeoutMs: 30_000 });
       expect(second.code).not.toBe(0);
       expect(second.stderr).toContain(`${dataDir} is in use by another Portcullis process (pid ${first.child.pid}`);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../harness/ports.js';
-import { pollUntil, startDaemon } from '../harness/proc.js';
+import { pollUntil, startDaemon, untilReady } from '../harness/proc.js';
 import { useTempDir } from '../helpers/temp.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -30,17 +30,7 @@ describe('npm start', () => {
       },
     });
     try {
-      await pollUntil(
-        () =>
-          fetch(`http://127.0.0.1:${port}/readyz`).then(
-            (r) => r.ok,
-            () => false,
-          ),
-        npm.exited,
-        'npm run serve',
-        30_000,
-        100,
-      );
+      await untilReady(`http://127.0.0.1:${port}`, npm.exited, 'npm run serve');
       npm.child.kill('SIGTERM');
       // An orphaned server would keep answering here.
       await pollUntil(
