@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { skopeoClient, type SkopeoClient } from '../harness/clients/skopeo.js';
 import { makeOciImage, type OciImage } from '../harness/image.js';
 import { requireBinary, runOk, tempDir } from '../harness/proc.js';
+import { opensslSelfSigned } from '../harness/openssl.js';
 import { startRegistry, type Registry } from '../harness/registry.js';
 import { ISSUER, SERVICE, startPortcullis, type Portcullis, type StartOptions } from './helpers/portcullis.js';
 import { expectAdminPushAnonymousPull } from './helpers/round-trip.js';
@@ -16,23 +17,7 @@ import { expectAdminPushAnonymousPull } from './helpers/round-trip.js';
 async function caIssuedKey(dir: string): Promise<string> {
   const tmp = await tempDir('ca');
   const t = (f: string) => join(tmp.path, f);
-  await runOk('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    t('ca.key'),
-    '-out',
-    t('ca.crt'),
-    '-days',
-    '30',
-    '-subj',
-    '/CN=portcullis test CA',
-  ]);
+  await opensslSelfSigned({ keyFile: t('ca.key'), certFile: t('ca.crt'), subject: '/CN=portcullis test CA', days: 30 });
   await runOk('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', t('leaf.key')]);
   await runOk('openssl', ['req', '-new', '-key', t('leaf.key'), '-out', t('leaf.csr'), '-subj', '/CN=portcullis signer']);
   await runOk('openssl', [

@@ -6,32 +6,15 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/load.js';
 import { reloadTlsOnChange, warnIfPlainHttpOffLoopback } from '../../src/tls.js';
-import { pollUntil, requireBinary, runOk, tempDir } from '../harness/proc.js';
+import { opensslSelfSigned } from '../harness/openssl.js';
+import { pollUntil, requireBinary, tempDir } from '../harness/proc.js';
 import { ADMIN_AUTH, buildTestApp, type TestApp } from '../helpers/app.js';
 
 /** A self-signed certificate for 127.0.0.1 made by openssl, as an operator would. */
 async function selfSigned(dir: string, name: string): Promise<{ cert: string; key: string; pem: string }> {
   const cert = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  await runOk('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    `/CN=${name}`,
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-  ]);
+  await opensslSelfSigned({ keyFile: key, certFile: cert, subject: `/CN=${name}`, days: 2, extra: ['-addext', 'subjectAltName=IP:127.0.0.1'] });
   return { cert, key, pem: await readFile(cert, 'utf8') };
 }
 
