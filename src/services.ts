@@ -7,6 +7,8 @@ import type { X509Certificate } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { bootstrap, type BootstrapResult } from './admin/bootstrap.js';
 import { RobotService } from './admin/robots.js';
+import { AccessTokenService } from './admin/access-tokens.js';
+import { ProjectAdmins } from './admin/delegation.js';
 import { SelfService } from './admin/self-service.js';
 import { AdminService } from './admin/service.js';
 import { Authorizer } from './auth/authorizer.js';
@@ -15,7 +17,8 @@ import { IdentityTokens } from './auth/identity-tokens.js';
 import { LdapAuthenticator } from './auth/ldap.js';
 import { LocalAuthenticator } from './auth/local.js';
 import { LoginThrottle } from './auth/login-throttle.js';
-import { RobotUsage } from './auth/robot-usage.js';
+import { UsageRecorder } from './auth/usage-recorder.js';
+import { AccessTokenAuthenticator } from './auth/access-tokens.js';
 import { RobotAuthenticator } from './auth/robots.js';
 import { PasswordHasher, type PasswordCheck } from './auth/password-hasher.js';
 import { NicedBcryptWorkers } from './backends/bcrypt/niced-workers.js';
@@ -43,7 +46,12 @@ export interface Services {
   bootstrap: BootstrapResult;
   robots: RobotService;
   /** Robot logins gathered in memory until the next flush. */
-  robotUsage: RobotUsage;
+  robotUsage: UsageRecorder;
+  /** Personal access token logins, likewise. */
+  accessTokenUsage: UsageRecorder;
+  accessTokens: AccessTokenService;
+  /** Who may manage a project's members and robots. */
+  projectAdmins: ProjectAdmins;
 }
 
 /** Builds an authenticator for an `auth.backends` entry; tests swap in their own. */
@@ -93,10 +101,14 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       return backend;
     });
     // Robots come first and answer only for robot$ names: no configuration can put a directory
-    // in front of them.
-    const chain = new AuthChain([new RobotAuthenticator(store.robots, logger), ...backends], hasher);
-    const robotUsage = new RobotUsage(store.robots, logger);
+    // in front of them. Personal access tokens next: they answer only for a token they know, and
+    // resolve its owner through the backend that owns the owner.
+    const pats = new AccessTokenAuthenticator(store.accessTokens, store.users, (user) => chain.refresh(user), logger);
+    const chain: AuthChain = new AuthChain([new RobotAuthenticator(store.robots, logger), pats, ...backends], hasher);
+    const robotUsage = new UsageRecorder(store.robots, 'robot logins', logger);
     closers.push(() => robotUsage.close());
+    const accessTokenUsage = new UsageRecorder(store.accessTokens, 'personal access token uses', logger);
+    closers.push(() => accessTokenUsage.close());
     const throttle = new LoginThrottle(store.loginFailures, config.throttle);
     const identityTokens = new IdentityTokens(store.refreshTokens, chain, config.identityTokens.ttlSeconds, {
       perUser: config.identityTokens.maxPerUser,
@@ -117,6 +129,7 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
         signer: new TokenSigner(key, { x5c: config.token.headerX5c, kid: config.token.headerKid }),
         throttle,
         robotUsage,
+        accessTokenUsage,
       },
     );
     const boot = await bootstrap(store, hasher, config.admin);
@@ -126,7 +139,21 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     closers.push(async () => clearInterval(sweeper));
     const admin = new AdminService(store, hasher);
     const self = new SelfService(store.users, admin, (address, username, password) => realm.authenticatePassword(address, username, password));
-    const services: Services = { config, store, chain, realm, admin, self, bundle, bootstrap: boot, robots: new RobotService(store), robotUsage };
+    const services: Services = {
+      config,
+      store,
+      chain,
+      realm,
+      admin,
+      self,
+      bundle,
+      bootstrap: boot,
+      robots: new RobotService(store),
+      robotUsage,
+      accessTokenUsage,
+      accessTokens: new AccessTokenService(store),
+      projectAdmins: new ProjectAdmins(store.projects),
+    };
     return { services, close };
   } catch (err) {
     await close();

@@ -1,4 +1,5 @@
 import {
+  type AccessTokenLimits,
   DEFAULT_PROJECT,
   type ProjectAccess,
   REPOSITORY_ACTIONS,
@@ -29,10 +30,19 @@ export interface Grantee {
   anonymous: boolean;
   /** A robot's permissions: all it may do, whatever the project's roles or visibility say. */
   robot?: readonly RobotPermission[];
+  /** A personal access token's limits: what the grantee's own rights are narrowed to. */
+  limits?: AccessTokenLimits;
 }
 
 /** The actions a grantee may take on repositories of one project (undefined: no such project). */
 export function permittedActions(who: Grantee, name: string, project: ProjectAccess | undefined): Set<RepositoryAction> {
+  const own = ownActions(who, name, project);
+  if (!who.limits) return own;
+  if (who.limits.projects !== null && !who.limits.projects.includes(name)) return new Set();
+  return new Set([...own].filter((a) => who.limits?.actions.includes(a)));
+}
+
+function ownActions(who: Grantee, name: string, project: ProjectAccess | undefined): Set<RepositoryAction> {
   const allowed = new Set<RepositoryAction>();
   if (!project) return allowed;
   if (who.robot) {
@@ -65,7 +75,9 @@ function permittedFor(scope: ResourceScope, who: Grantee, projects: ReadonlyMap<
     const project = projectOf(scope.name);
     return permittedActions(who, project, projects.get(project));
   }
-  // The catalog lists every repository, so only system admins see it (never a robot).
-  if (scope.type === 'registry' && scope.name === 'catalog' && who.admin && !who.robot) return new Set(REPOSITORY_ACTIONS);
+  // The catalog lists every repository, so only system admins see it (never a robot, nor a token
+  // limited to some projects).
+  const unlimited = !who.limits || who.limits.projects === null;
+  if (scope.type === 'registry' && scope.name === 'catalog' && who.admin && !who.robot && unlimited) return new Set(REPOSITORY_ACTIONS);
   return new Set();
 }

@@ -1,4 +1,6 @@
 import type {
+  AccessTokenLimits,
+  AccessTokenRecord,
   MemberRecord,
   Principal,
   ProjectAccess,
@@ -105,11 +107,34 @@ export interface RobotsRepository {
   recordUses(uses: readonly RobotUse[]): Promise<void>;
 }
 
+export interface NewAccessToken {
+  ownerId: number;
+  name: string;
+  tokenHash: string;
+  limits: AccessTokenLimits;
+  expiresAt: Date | null;
+}
+
+/** Personal access tokens; they go with their owner (ON DELETE CASCADE). */
+export interface AccessTokensRepository {
+  /** The token with this hash: the hot path's one read. */
+  findByHash(tokenHash: string): Promise<AccessTokenRecord | null>;
+  /** One owner's tokens, or every token. */
+  list(ownerId?: number): Promise<AccessTokenRecord[]>;
+  /** ConflictError when the owner already has a token of that name. */
+  create(token: NewAccessToken): Promise<AccessTokenRecord>;
+  /** NotFoundError when the owner has no such token. */
+  delete(ownerId: number, id: number): Promise<void>;
+  /** Records when and from where tokens were last used (the caller batches them). */
+  recordUses(uses: readonly RobotUse[]): Promise<void>;
+}
+
 export interface Repositories {
   users: UsersRepository;
   projects: ProjectsRepository;
   refreshTokens: RefreshTokensRepository;
   robots: RobotsRepository;
+  accessTokens: AccessTokensRepository;
 }
 
 /** Decisions that must not interleave across replicas, each with its own lock. */

@@ -49,6 +49,8 @@ export interface RealmDeps {
   throttle: LoginThrottle;
   /** Told of every robot login that gets a token (last used at, from where). */
   robotUsage?: { record(robotId: number, address: string): void };
+  /** The same for personal access tokens. */
+  accessTokenUsage?: { record(tokenId: number, address: string): void };
 }
 
 /**
@@ -65,6 +67,7 @@ export class Realm {
     if (req.service !== this.settings.service) throw new InvalidRequestError(`unknown service "${req.service}"`, 'UNKNOWN_SERVICE');
     const identity = await this.identify(req);
     if (identity?.robot) this.deps.robotUsage?.record(identity.robot.id, req.address);
+    if (identity?.accessToken) this.deps.accessTokenUsage?.record(identity.accessToken.id, req.address);
     const granted = await this.deps.authorizer.authorize(identity, req.scopes);
     const issuedAt = Math.floor(Date.now() / 1000);
     const claims = buildClaims({
@@ -83,8 +86,9 @@ export class Realm {
       subject: claims.sub,
       granted,
     };
-    // A robot's secret is already a token: it gets no identity token beside it.
-    if (identity && !identity.robot && req.offline && req.credentials.kind === 'password' && this.settings.identityTokens) {
+    // A robot's secret and a personal access token are already tokens: no identity token beside
+    // them, which would carry the owner's whole rights past the token's limits.
+    if (identity && !identity.robot && !identity.accessToken && req.offline && req.credentials.kind === 'password' && this.settings.identityTokens) {
       grant.refreshToken = await this.deps.identityTokens.issue(identity, req.clientId);
     }
     return grant;

@@ -6,7 +6,8 @@ import { parseBasicAuth } from '../basic-auth.js';
 
 /**
  * Who may call a route under /api/v1: a system admin, any authenticated user (their own
- * account, /me), or anyone (the OpenAPI document). A route that says nothing is admin-only.
+ * account, /me; and project routes, which then ask whether the caller administers the project),
+ * or anyone (the OpenAPI document). A route that says nothing is admin-only.
  */
 export type Access = 'admin' | 'user' | 'public';
 
@@ -48,6 +49,8 @@ export function authenticate(realm: Realm) {
     if (!identity) throw new UnauthorizedError('invalid username or password');
     // A robot pulls and pushes; it has no account to look at or administer.
     if (identity.robot) throw new DeniedError('robot accounts cannot use the API');
+    // A token is narrowed to some projects and actions; the API would hand it its owner's whole account.
+    if (identity.accessToken) throw new DeniedError('personal access tokens are for registry clients: the API needs your password');
     if (access === 'admin' && !identity.admin) throw new DeniedError('only system admins may use the admin API');
     request.caller = identity;
   };

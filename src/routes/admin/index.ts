@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import accessTokenRoutes from './access-tokens.js';
 import { authenticate, requireJson } from './guard.js';
 import meRoutes from './me.js';
 import openapiRoute, { openapiOptions } from './openapi.js';
@@ -29,5 +30,6 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(projectRoutes);
   await app.register(robotRoutes);
   await app.register(meRoutes);
+  await app.register(accessTokenRoutes);
   await app.register(openapiRoute);
 }
