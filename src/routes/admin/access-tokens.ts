@@ -68,7 +68,7 @@ export default async function accessTokenRoutes(base: FastifyInstance): Promise<
     },
     async (req, reply) => {
       const caller = callerOf(req);
-      await accessTokens.revoke(caller, caller.username, req.params.id);
+      await accessTokens.revoke(caller, caller.username, Number(req.params.id));
       return reply.code(204).send(null);
     },
   );
@@ -106,7 +106,7 @@ export default async function accessTokenRoutes(base: FastifyInstance): Promise<
       },
     },
     async (req, reply) => {
-      await accessTokens.revoke(callerOf(req), req.params.name, req.params.id);
+      await accessTokens.revoke(callerOf(req), req.params.name, Number(req.params.id));
       return reply.code(204).send(null);
     },
   );

@@ -147,11 +147,10 @@ export const NewAccessToken = Type.Object(
   },
   strict,
 );
-export const TokenIdParam = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) }, strict);
-export const UserTokenParams = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 255 }), id: Type.Integer({ minimum: 1, maximum: 2147483647 }) },
-  strict,
-);
+// Path parameters are strings (types are never coerced here); 9 digits stay inside an int4 id.
+const tokenId = Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: "the token's id" });
+export const TokenIdParam = Type.Object({ id: tokenId }, strict);
+export const UserTokenParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }), id: tokenId }, strict);
 
 /** OpenAPI wants a description on every response. */
 export const described = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description });
