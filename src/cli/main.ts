@@ -7,6 +7,7 @@ import { addOfflineAdminCommands } from './offline-admin.js';
 import { addKeyCommands, addRegistryConfigCommand } from './keys.js';
 import { addRobotCommands } from './robot-commands.js';
 import { addSelfCommands } from './self-commands.js';
+import { addTokenCommands } from './token-commands.js';
 
 function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   addAdminCommands(program);
   addRobotCommands(program);
   addSelfCommands(program);
+  addTokenCommands(program);
   return program;
 }
 

@@ -233,6 +233,47 @@ describe('the portcullis CLI', () => {
     });
   });
 
+  describe('personal access tokens: token create / ls / rm', { timeout: 120_000 }, () => {
+    const gina = { PORTCULLIS_USER: 'gina', PORTCULLIS_PASSWORD: 'gina-password-1' };
+    const pushPull = (password: string) => realmGet(t.app, { service: 'registry', scope: 'repository:tok/app:pull,push' }, basic('gina', password));
+    beforeAll(async () => {
+      await t.app.services.admin.createUser('gina', new Secret('gina-password-1'), false);
+      await t.app.services.admin.createProject('tok', false);
+      await t.app.services.admin.setMember('tok', { kind: 'user', name: 'gina' }, 'developer');
+    });
+
+    it('creates a limited token for the caller, lists it without the token, and revokes it', async () => {
+      const token = (await cliOk(['token', 'create', 'laptop', '--project', 'tok', '--actions', 'pull', '--expires-in-days', '7'], { env: gina })).trim();
+      expect(token).toMatch(/^pcp_[A-Za-z0-9_-]{43}$/);
+      expect(granted(await pushPull(token)).access).toEqual([{ type: 'repository', name: 'tok/app', actions: ['pull'] }]);
+      const table = await cliOk(['token', 'ls'], { env: gina });
+      expect(table).toMatch(/^ID\s+OWNER\s+NAME\s+PROJECTS\s+ACTIONS\s+EXPIRESAT\s+LASTUSEDAT\n\d+\s+gina\s+laptop\s+tok\s+pull\s+20/);
+      expect(table).not.toContain(token);
+      const [listed] = await json<{ id: number; name: string }[]>(['token', 'ls', '--owner', 'gina']);
+      expect(listed?.name).toBe('laptop');
+      const config = JSON.parse(
+        await cliOk(['token', 'create', 'ci', '--output', 'dockerconfigjson', '--registry', 'reg.example.org:5000'], { env: gina }),
+      ) as { auths: Record<string, { auth: string }> };
+      const [user, ciToken] = Buffer.from(config.auths['reg.example.org:5000']?.auth ?? '', 'base64')
+        .toString()
+        .split(':');
+      expect(user).toBe('gina');
+      expect(granted(await pushPull(ciToken as string)).access).toEqual([{ type: 'repository', name: 'tok/app', actions: ['pull', 'push'] }]);
+
+      expect(await cliOk(['token', 'rm', String(listed?.id)], { env: gina })).toMatch(/revoked/);
+      expect(errorCode(await pushPull(token), 401)).toBe('UNAUTHORIZED');
+      // A system admin revokes anyone's.
+      const [ci] = await json<{ id: number }[]>(['token', 'ls', '--all']);
+      await cliOk(['token', 'rm', String(ci?.id), '--owner', 'gina']);
+      expect(errorCode(await pushPull(ciToken as string), 401)).toBe('UNAUTHORIZED');
+      await Promise.all([
+        cliFails(['token', 'rm', 'abc'], /token id must be a number/),
+        cliFails(['token', 'ls', '--owner', 'admin'], /^portcullis: 403: only system admins/m, { env: gina }),
+        cliFails(['token', 'create', 'x', '--output', 'dockerconfigjson'], /needs --registry/, { env: gina }),
+      ]);
+    });
+  });
+
   describe('offline commands', { timeout: 120_000 }, () => {
     let keysDir: string;
     beforeAll(async () => {
