@@ -1,9 +1,10 @@
 /**
  * deploy/kubernetes without a cluster: each layout rendered (test/helpers/kustomize.ts), every
- * object validated against the Kubernetes API schemas (kubernetes-models), the references
- * between objects checked, the configuration loaded by Portcullis's own loader with the
- * environment the pod gets, the registry's settings run by the real registry, and the
- * rendering compared with `kubectl kustomize`.
+ * object validated against the Kubernetes API schemas (kubernetes-models) and its field names
+ * against the API's types (k8s-fields.ts), the references between objects checked, the
+ * configuration loaded by Portcullis's own loader with the environment the pod gets, the
+ * registry's settings run by the real registry, and the rendering compared with
+ * `kubectl kustomize`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -17,6 +18,7 @@ import { CERT_FILE, KEY_FILE } from '../../src/token/keys/files.js';
 import { opensslSelfSigned } from '../harness/openssl.js';
 import { requireBinary, runOk } from '../harness/proc.js';
 import { startRegistry } from '../harness/registry.js';
+import { unknownFields } from '../helpers/k8s-fields.js';
 import { checkManifests, type Container, containerEnv, type ExternalSecrets, isWorkload, type Service, type Workload } from '../helpers/k8s-checks.js';
 import { type K8sObject, renderKustomization } from '../helpers/kustomize.js';
 import { useTempDir } from '../helpers/temp.js';
@@ -156,6 +158,11 @@ describe.each(Object.entries(LAYOUTS))('deploy/kubernetes layout %s', (layout, d
 });
 
 describe('deploy/kubernetes layouts side by side', () => {
+  it('no object carries a field the Kubernetes API does not know', async () => {
+    const all = (await Promise.all(Object.values(LAYOUTS).map((d) => renderKustomization(d)))).flat();
+    expect(unknownFields(all)).toEqual([]);
+  });
+
   it('the embedded store runs one replica on a volume, with no budget and no database Secret', async () => {
     const objects = await renderKustomization(LAYOUTS.embedded);
     const w = portcullisPod(objects);
@@ -236,6 +243,13 @@ describe('the checks catch broken manifests', () => {
     ['a writable root filesystem', (o) => (container(portcullisPod(o), 'portcullis').securityContext = {}), /writable root filesystem/],
     ['a mounted service-account token', (o) => delete pod(o, 'portcullis').automountServiceAccountToken, /mounts a service-account token/],
   ];
+  it('a misspelt field, which the schema validators let through', async () => {
+    const objects = await renderKustomization(LAYOUTS.base);
+    Object.assign(container(portcullisPod(objects), 'portcullis'), { readinesProbe: { httpGet: { path: '/readyz', port: 'http' } } });
+    expect(() => new Deployment(portcullisPod(objects) as never).validate()).not.toThrow();
+    expect(unknownFields(objects).join('\n')).toMatch(/Deployment portcullis: .*'"readinesProbe"' does not exist in type 'IContainer'/);
+  });
+
   it.each(broken)('%s', async (_what, mutate, expected) => {
     const objects = await renderKustomization(LAYOUTS.base);
     mutate(objects);
