@@ -3,6 +3,10 @@
 # Nothing is started or enabled here; the test harness starts what it needs on loopback ports.
 set -euo pipefail
 PACKAGES=(docker-registry skopeo podman containerd docker.io slapd ldap-utils postgresql docker-compose openssl ca-certificates util-linux uidmap fuse-overlayfs iptables)
+# kubectl renders deploy/kubernetes for test/integration/kubernetes.test.ts. Debian 12's is
+# kubernetes-client (1.20, kustomize v2.0.3). A kubectl from elsewhere (the upstream `kubectl`
+# package) owns /usr/bin/kubectl, so that one is kept rather than fought over.
+command -v kubectl >/dev/null || PACKAGES+=(kubernetes-client)
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=()
