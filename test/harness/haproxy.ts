@@ -31,6 +31,8 @@ export interface HaproxyRequest {
   server: string;
   retries: number;
   redispatched: boolean;
+  /** HAProxy's termination state: `----` for a normal end, `sC--` for a server that refused the connection... */
+  termination: string;
 }
 
 export interface Haproxy {
@@ -46,8 +48,8 @@ export interface Haproxy {
 }
 
 const BACKEND = 'replicas';
-/** One parseable line per request: method, path, status, server, retries (`+N` when redispatched). */
-const LOG_FORMAT = 'req %HM %HP %ST %s %rc';
+/** One parseable line per request: method, path, status, server, retries (`+N` when redispatched), termination state. */
+const LOG_FORMAT = 'req %HM %HP %ST %s %rc %tsc';
 
 /**
  * Why each setting: a dead replica is out within two failed checks 200 ms apart, and back after
@@ -70,9 +72,14 @@ function config(port: number, statsPort: number, opts: HaproxyOptions): string {
     '  timeout connect 500ms',
     '  timeout client 30s',
     '  timeout server 30s',
+    // A killed replica refuses connections at once; this only bounds a replica that hangs. The
+    // default (inter, 200 ms) would take a live replica out on a busy machine.
+    '  timeout check 2s',
     '  retries 3',
     '  option redispatch 1',
     '  retry-on conn-failure empty-response',
+    // The client's address for the service's throttle, which trusts it from trustedProxies only.
+    '  option forwardfor',
     'frontend portcullis',
     `  bind 127.0.0.1:${port}`,
     `  default_backend ${BACKEND}`,
@@ -156,8 +163,9 @@ async function startOn(port: number, statsPort: number, opts: HaproxyOptions, tm
 
 function parseRequests(log: string): HaproxyRequest[] {
   const out: HaproxyRequest[] = [];
-  for (const m of log.matchAll(/^req (\S+) (\S+) (-?\d+) (\S+) (\+?)(\d+)$/gm)) {
-    out.push({ method: m[1] ?? '', path: m[2] ?? '', status: Number(m[3]), server: m[4] ?? '', redispatched: m[5] === '+', retries: Number(m[6]) });
+  for (const m of log.matchAll(/^req (\S+) (\S+) (-?\d+) (\S+) (\+?)(\d+) (\S+)$/gm)) {
+    const [, method = '', path = '', status, server = '', plus, retries, termination = ''] = m;
+    out.push({ method, path, status: Number(status), server, redispatched: plus === '+', retries: Number(retries), termination });
   }
   return out;
 }
