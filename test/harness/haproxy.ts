@@ -25,6 +25,8 @@ export interface HaproxyOptions {
 
 /** One request as HAProxy logged it: `retries` counts attempts after the first, `redispatched` a move to another server. */
 export interface HaproxyRequest {
+  /** When HAProxy accepted it, epoch ms. */
+  at: number;
   method: string;
   path: string;
   status: number;
@@ -48,8 +50,8 @@ export interface Haproxy {
 }
 
 const BACKEND = 'replicas';
-/** One parseable line per request: method, path, status, server, retries (`+N` when redispatched), termination state. */
-const LOG_FORMAT = 'req %HM %HP %ST %s %rc %tsc';
+/** One parseable line per request: accept time (s.ms), method, path, status, server, retries (`+N` when redispatched), termination state. */
+const LOG_FORMAT = 'req %Ts.%ms %HM %HP %ST %s %rc %tsc';
 
 /**
  * Why each setting: a dead replica is out within two failed checks 200 ms apart, and back after
@@ -163,9 +165,10 @@ async function startOn(port: number, statsPort: number, opts: HaproxyOptions, tm
 
 function parseRequests(log: string): HaproxyRequest[] {
   const out: HaproxyRequest[] = [];
-  for (const m of log.matchAll(/^req (\S+) (\S+) (-?\d+) (\S+) (\+?)(\d+) (\S+)$/gm)) {
-    const [, method = '', path = '', status, server = '', plus, retries, termination = ''] = m;
-    out.push({ method, path, status: Number(status), server, redispatched: plus === '+', retries: Number(retries), termination });
+  for (const m of log.matchAll(/^req (\d+)\.(\d+) (\S+) (\S+) (-?\d+) (\S+) (\+?)(\d+) (\S+)$/gm)) {
+    const [, s, ms, method = '', path = '', status, server = '', plus, retries, termination = ''] = m;
+    const at = Number(s) * 1000 + Number(ms);
+    out.push({ at, method, path, status: Number(status), server, redispatched: plus === '+', retries: Number(retries), termination });
   }
   return out;
 }

@@ -37,16 +37,10 @@ export interface ChurnClient {
   repo: string;
 }
 
-export interface TokenHammer {
-  url: string;
-  service: string;
-  scope: string;
-  creds: { username: string; password: string };
-}
-
 export interface ChurnOptions {
   clients: ChurnClient[];
-  hammer: TokenHammer;
+  /** A token request, sent over and over by two workers alongside the clients; anything but 200 is a failure. */
+  tokenRequest: () => Promise<Response>;
   chaos: () => Promise<void>;
   /** Operations each client completes before chaos starts, and after it ends (default 2 each). */
   before?: number;
@@ -94,13 +88,11 @@ export async function churn(opts: ChurnOptions): Promise<ChurnResult> {
 
   const hammer = { sent: 0, failed: [] as string[] };
   const hammers = [0, 1].map(async () => {
-    const query = new URLSearchParams({ account: opts.hammer.creds.username, scope: opts.hammer.scope, service: opts.hammer.service });
-    const authorization = `Basic ${Buffer.from(`${opts.hammer.creds.username}:${opts.hammer.creds.password}`).toString('base64')}`;
     await allWarm;
     while (!chaosDone) {
       hammer.sent++;
       try {
-        const res = await fetch(`${opts.hammer.url}?${query}`, { headers: { authorization } });
+        const res = await opts.tokenRequest();
         const body = await res.text();
         if (res.status !== 200) hammer.failed.push(`${res.status} ${body.slice(0, 200)}`);
       } catch (err) {

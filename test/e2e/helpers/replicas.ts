@@ -64,6 +64,12 @@ export async function startReplicas(opts: Pick<StartOptions, 'configYaml'> = {})
   }
 }
 
+/** `GET /token` with Basic auth, as skopeo and docker send it; `scope` omitted: a login. */
+export function tokenRequest(base: string, creds: { username: string; password: string }, scope?: string): Promise<Response> {
+  const query = new URLSearchParams({ account: creds.username, ...(scope ? { scope } : {}), service: SERVICE });
+  return fetch(`${base}/token?${query}`, { headers: { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString('base64')}` } });
+}
+
 function portOf(name: string, p: Portcullis): { name: string; port: number } {
   return { name, port: Number(new URL(p.url).port) };
 }
