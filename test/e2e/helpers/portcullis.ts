@@ -13,7 +13,8 @@ import { pollUntil, startDaemon, tempDir, type Daemon } from '../../harness/proc
 export const SERVICE = 'registry.e2e';
 export const ISSUER = 'portcullis-e2e';
 
-const BIN = resolve(import.meta.dirname, '../../../bin/portcullis.js');
+/** The CLI as users run it. */
+export const BIN = resolve(import.meta.dirname, '../../../bin/portcullis.js');
 
 export interface Portcullis {
   url: string;
@@ -21,7 +22,10 @@ export interface Portcullis {
   bundlePem: string;
   admin: AdminClient;
   logs(): string;
+  /** Stops gracefully (SIGTERM), then starts again on the same port and data. */
   restart(): Promise<void>;
+  /** SIGKILL, as a crash or an OOM kill does: no request is finished, nothing is closed. `restart()` starts it again. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,9 +87,12 @@ export async function startPortcullis(opts: StartOptions = {}): Promise<Portcull
       throw new Error(`${err.message}\n${d.output()}`);
     });
   };
-  const stopProcess = async () => {
+  const stopProcess = async (signal?: 'SIGKILL') => {
     if (!daemon) return;
-    await daemon.stop();
+    if (signal) {
+      daemon.child.kill(signal);
+      await daemon.exited;
+    } else await daemon.stop();
     log += daemon.output();
     daemon = undefined;
   };
@@ -104,6 +111,7 @@ export async function startPortcullis(opts: StartOptions = {}): Promise<Portcull
       await stopProcess();
       await start();
     },
+    kill: () => stopProcess('SIGKILL'),
     stop: async () => {
       await stopProcess();
       await tmp.remove();
