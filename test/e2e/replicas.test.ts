@@ -8,6 +8,7 @@
  * The figures are printed for the README and the closing note.
  */
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { AdminClient } from '../../src/cli/admin-client.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN } from '../fixtures/accounts.js';
 import { dockerClient, startDockerd, type DockerClient, type Dockerd } from '../harness/clients/docker.js';
@@ -184,6 +185,19 @@ describe('a revocation made through replica A is refused by replica B within 1 s
     return { username: made.name, password: made.secret };
   };
   const robotPath = (c: Creds) => `/robots/${encodeURIComponent(c.username)}`;
+  /** A developer's personal access token, made through A by its owner; `id` names it for revoking. */
+  const tokenIds = new Map<string, number>();
+  const accessToken = async (username: string): Promise<Creds> => {
+    const owner = await developer(username);
+    const made = await new AdminClient({ url: r.a.url, user: owner.username, password: owner.password }).call<{ id: number; token: string }>(
+      'POST',
+      '/me/tokens',
+      { name: 'ci' },
+    );
+    secrets.push(made.token);
+    tokenIds.set(made.token, made.id);
+    return { username, password: made.token };
+  };
 
   const REVOCATIONS: Revocation[] = [
     {
@@ -216,7 +230,12 @@ describe('a revocation made through replica A is refused by replica B within 1 s
       revoke: async (c) => void (await r.a.admin.call('DELETE', `/projects/team/members/${c.username}`)),
       refused: grantsNothing,
     },
-    // Personal access token revoked: the case goes here once personal access tokens exist.
+    {
+      name: 'personal access token revoked',
+      prepare: () => accessToken('rv-token'),
+      revoke: async (c) => void (await r.a.admin.call('DELETE', `/users/${c.username}/tokens/${tokenIds.get(c.password)}`)),
+      refused: unauthorized,
+    },
   ];
 
   it.each(REVOCATIONS)('$name', async ({ name, prepare, revoke, refused }) => {
