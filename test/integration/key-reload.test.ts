@@ -32,7 +32,11 @@ describe('key reload in the running service', () => {
   beforeAll(async () => {
     dir = join(tmp().path, 'keys');
     await generateSigningKey({ dir, algorithm: 'ES256' });
-    const stream = { write: (line: string) => void (log += line) };
+    const stream = {
+      write: (line: string) => {
+        log += line;
+      },
+    };
     t = await buildTestApp({ token: { keysDir: dir } }, { logger: { ...(loggerOptions('info') as object), stream } });
   });
   afterAll(async () => {
