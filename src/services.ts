@@ -25,6 +25,7 @@ import type { Authenticator } from './domain/authn.js';
 import type { Logger } from './domain/logger.js';
 import type { Store } from './domain/repositories.js';
 import { Realm } from './realm/realm.js';
+import { KeyAgreement } from './token/keys/agreement.js';
 import { KeyRing } from './token/keys/ring.js';
 import { watchKeysDir } from './token/keys/watch.js';
 
@@ -38,6 +39,8 @@ export interface Services {
   self: SelfService;
   /** The keys tokens are signed with and the bundle and JWKS publish; reloaded on SIGHUP and on change. */
   keys: KeyRing;
+  /** Whether the other replicas on the store publish the key this one signs with. */
+  keyAgreement: KeyAgreement;
   bootstrap: BootstrapResult;
   robots: RobotService;
   /** Robot logins gathered in memory until the next flush. */
@@ -74,6 +77,9 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
   try {
     const stopWatching = watchKeysDir(keys, config.token.keysDir, logger);
     closers.push(async () => stopWatching());
+    const keyAgreement = new KeyAgreement(store.signingKeys, keys, { logger });
+    await keyAgreement.start();
+    closers.push(() => keyAgreement.close());
     const concurrency = config.auth.passwordCheckConcurrency || defaultPasswordCheckConcurrency();
     const bcrypt = new NicedBcryptWorkers(concurrency);
     closers.push(() => bcrypt.close());
@@ -131,7 +137,7 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     closers.push(async () => clearInterval(sweeper));
     const admin = new AdminService(store, hasher);
     const self = new SelfService(store.users, admin, (address, username, password) => realm.authenticatePassword(address, username, password));
-    const services: Services = { config, store, chain, realm, admin, self, keys, bootstrap: boot, robots: new RobotService(store), robotUsage };
+    const services: Services = { config, store, chain, realm, admin, self, keys, keyAgreement, bootstrap: boot, robots: new RobotService(store), robotUsage };
     return { services, close };
   } catch (err) {
     await close();
