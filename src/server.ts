@@ -37,6 +37,7 @@ export async function startServer(config: Config, opts: AppOptions = {}): Promis
   reloadTlsOnChange(app, config.tls);
   reloadKeysOnSighup(app);
   await app.listen({ host, port });
+  if (app.adminListener) app.log.info({ url: await app.adminListener.listen() }, 'admin API and /metrics listening here only (adminListen)');
   warnIfPlainHttpOffLoopback(app, config, host);
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
