@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 
 /**
  * Writes a file whole or not at all: the text goes to a temporary name beside it, then a rename
@@ -8,9 +8,9 @@ import { chmod, rename, unlink, writeFile } from 'node:fs/promises';
 export async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await writeFile(tmp, data, { mode });
-    // writeFile's mode is filtered by the umask; a private key must end up 0600 whatever it is.
-    await chmod(tmp, mode);
+    // Always a new file, so `mode` applies (less what the umask takes away: serve runs with
+    // 077), and a replaced key never keeps the looser mode of the file it replaces.
+    await writeFile(tmp, data, { mode, flag: 'wx' });
     await rename(tmp, path);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
