@@ -6,6 +6,7 @@ import { loggerOptions } from './routes/logging.js';
 import { readTlsFiles } from './tls.js';
 import { frameworkErrorHandler, registerErrorHandling } from './routes/errors.js';
 import { addressList } from './routes/address-list.js';
+import { separateAdminListener } from './routes/admin-listener.js';
 import { capConnections, connectionOptions, onClientError } from './routes/connection-guard.js';
 import tokenRoutes from './routes/token.js';
 import keyRoutes from './routes/keys.js';
@@ -49,6 +50,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   capConnections(app.server, config.limits, addressList(config.trustedProxies, 'trustedProxies'));
   const metrics = new Metrics({ processMetrics: opts.processMetrics ?? true });
   registerErrorHandling(app, metrics);
+  separateAdminListener(app, config, tls);
   await app.register(formbody);
   await app.register(core, { config, metrics, authenticators: opts.authenticators });
   await app.register(tokenRoutes);

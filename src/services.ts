@@ -3,7 +3,6 @@
  * builds the authenticators, the realm, the admin and self-service rules, and hands back what
  * the HTTP layer (or a CLI command) uses, with one `close` for all of it.
  */
-import type { X509Certificate } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { bootstrap, type BootstrapResult } from './admin/bootstrap.js';
 import { RobotService } from './admin/robots.js';
@@ -29,9 +28,9 @@ import type { Authenticator } from './domain/authn.js';
 import type { Logger } from './domain/logger.js';
 import type { Store } from './domain/repositories.js';
 import { Realm } from './realm/realm.js';
-import { bundleCertificates } from './token/keys/bundle.js';
-import { loadCertificateFiles, loadSigningKey } from './token/keys/load.js';
-import { TokenSigner } from './token/signer.js';
+import { KeyAgreement } from './token/keys/agreement.js';
+import { KeyRing } from './token/keys/ring.js';
+import { watchKeysDir } from './token/keys/watch.js';
 
 export interface Services {
   config: Config;
@@ -41,8 +40,10 @@ export interface Services {
   admin: AdminService;
   /** What any authenticated user may see and change of their own account (/api/v1/me). */
   self: SelfService;
-  /** What the registry's rootcertbundle must hold, and what the JWKS publishes. */
-  bundle: X509Certificate[];
+  /** The keys tokens are signed with and the bundle and JWKS publish; reloaded on SIGHUP and on change. */
+  keys: KeyRing;
+  /** Whether the other replicas on the store publish the key this one signs with. */
+  keyAgreement: KeyAgreement;
   bootstrap: BootstrapResult;
   robots: RobotService;
   /** Robot logins gathered in memory until the next flush. */
@@ -69,14 +70,24 @@ const SWEEP_EVERY_MS = 3_600_000;
 
 export async function createServices(config: Config, deps: ServiceDeps = {}): Promise<{ services: Services; close: () => Promise<void> }> {
   const { logger } = deps;
-  const key = await loadSigningKey(config.token.keysDir, config.token.algorithm);
-  const bundle = bundleCertificates(key, await loadCertificateFiles(config.token.extraCertificates));
+  const keys = await KeyRing.open({
+    dir: config.token.keysDir,
+    algorithm: config.token.algorithm,
+    header: { x5c: config.token.headerX5c, kid: config.token.headerKid },
+    extraCertificateFiles: config.token.extraCertificates,
+    logger,
+  });
   const store = await openStore({ database: config.database, dataDir: config.dataDir, logger });
   const closers: (() => Promise<void>)[] = [() => store.close()];
   const close = async () => {
     for (const c of closers.splice(0).reverse()) await c();
   };
   try {
+    const stopWatching = watchKeysDir(keys, config.token.keysDir, logger);
+    closers.push(async () => stopWatching());
+    const keyAgreement = new KeyAgreement(store.signingKeys, keys, { logger });
+    await keyAgreement.start();
+    closers.push(() => keyAgreement.close());
     const concurrency = config.auth.passwordCheckConcurrency || defaultPasswordCheckConcurrency();
     const bcrypt = new NicedBcryptWorkers(concurrency);
     closers.push(() => bcrypt.close());
@@ -126,7 +137,7 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
         chain,
         authorizer: new Authorizer(store.projects),
         identityTokens,
-        signer: new TokenSigner(key, { x5c: config.token.headerX5c, kid: config.token.headerKid }),
+        signer: keys,
         throttle,
         robotUsage,
         accessTokenUsage,
@@ -146,7 +157,8 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       realm,
       admin,
       self,
-      bundle,
+      keys,
+      keyAgreement,
       bootstrap: boot,
       robots: new RobotService(store),
       robotUsage,

@@ -15,6 +15,7 @@ type Env = Record<string, string | undefined>;
 /** `within`: applied only when the config has that section (a secret for an optional backend). */
 const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'; within?: string }> = {
   PORTCULLIS_LISTEN: { path: ['listen'], kind: 'string' },
+  PORTCULLIS_ADMIN_LISTEN: { path: ['adminListen'], kind: 'string' },
   PORTCULLIS_PUBLIC_URL: { path: ['publicUrl'], kind: 'string' },
   PORTCULLIS_DATA_DIR: { path: ['dataDir'], kind: 'string' },
   PORTCULLIS_DATABASE_URL: { path: ['database', 'url'], kind: 'string' },

@@ -140,11 +140,36 @@ export interface Repositories {
 /** Decisions that must not interleave across replicas, each with its own lock. */
 export type SerializedDecision = 'bootstrap' | 'admins' | 'usernames';
 
+/** What one replica signs tokens with and publishes, as it last reported. */
+export interface SigningKeyReport {
+  /** Random per process: a restarted replica is a new one. */
+  instanceId: string;
+  host: string;
+  pid: number;
+  signingKid: string;
+  publishedKids: string[];
+}
+
+/**
+ * Every replica on one store heartbeats its keys here, so a replica signing with a key the
+ * others do not publish (a keys directory of its own, a rotation it missed) is found.
+ */
+export interface SigningKeysRepository {
+  /**
+   * Records `mine` as seen now, by the store's clock; forgets replicas silent for
+   * `forgetSeconds`; returns the other replicas heard from within `liveSeconds`.
+   */
+  report(mine: SigningKeyReport, liveSeconds: number, forgetSeconds: number): Promise<SigningKeyReport[]>;
+  remove(instanceId: string): Promise<void>;
+}
+
 /** Where users, projects and identity tokens live: the embedded database or PostgreSQL. */
 export interface Store extends Repositories {
   readonly kind: 'embedded' | 'postgres';
   /** Shared by every replica on PostgreSQL; in this process on the embedded store. */
   readonly loginFailures: LoginFailuresRepository;
+  /** The keys each replica signs with and publishes. */
+  readonly signingKeys: SigningKeysRepository;
   /**
    * Runs fn in one transaction that holds the decision's lock, so a check and the change it
    * allows happen as one step even when several replicas decide at once.

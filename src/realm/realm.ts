@@ -45,7 +45,8 @@ export interface RealmDeps {
   chain: AuthChain;
   authorizer: Authorizer;
   identityTokens: IdentityTokens;
-  signer: TokenSigner;
+  /** The ring of the running service: it signs with whichever key is current at the time. */
+  signer: Pick<TokenSigner, 'sign'>;
   throttle: LoginThrottle;
   /** Told of every robot login that gets a token (last used at, from where). */
   robotUsage?: { record(robotId: number, address: string): void };

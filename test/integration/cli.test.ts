@@ -319,7 +319,7 @@ describe('the portcullis CLI', () => {
             realm: 'https://auth.example.com/token',
             service: 'my-registry',
             issuer: 'my-issuer',
-            rootcertbundle: '/etc/docker/registry/portcullis-bundle.pem',
+            rootcertbundle: join(keysDir, 'bundle.pem'),
             jwks: '/etc/registry/jwks.json',
           },
         },

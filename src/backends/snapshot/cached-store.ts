@@ -36,6 +36,7 @@ export class CachedStore implements Store {
   readonly robots: RobotsRepository;
   readonly accessTokens: AccessTokensRepository;
   readonly refreshTokens;
+  readonly signingKeys;
   readonly loginFailures: LoginFailuresRepository;
   #snapshot: AccessSnapshot | undefined;
   #confirmedAt = 0;
@@ -54,6 +55,7 @@ export class CachedStore implements Store {
     this.loginFailures = opts.loginFailures;
     this.now = opts.now ?? Date.now;
     this.refreshTokens = sql.refreshTokens;
+    this.signingKeys = sql.signingKeys;
     this.users = cachedUsers(sql.users, this);
     this.projects = cachedProjects(sql.projects, this);
     this.robots = cachedRobots(sql.robots, this);

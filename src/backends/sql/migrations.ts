@@ -158,6 +158,23 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION portcullis_count_change('access_tokens');
     `,
   },
+  {
+    version: 7,
+    name: 'signing keys each replica uses',
+    // One row per running replica, heartbeated; seen_at is the database's clock, so replicas
+    // with skewed clocks still agree on who is alive.
+    sql: `
+      CREATE TABLE signing_key_replicas (
+        instance_id text PRIMARY KEY,
+        host text NOT NULL,
+        pid integer NOT NULL,
+        signing_kid text NOT NULL,
+        published_kids text[] NOT NULL,
+        seen_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX signing_key_replicas_by_seen ON signing_key_replicas (seen_at);
+    `,
+  },
 ];
 
 /**

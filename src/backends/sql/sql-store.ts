@@ -5,6 +5,7 @@ import { ADVISORY_LOCKS } from './locks.js';
 import { SqlProjects } from './projects.js';
 import { SqlRefreshTokens } from './refresh-tokens.js';
 import { SqlRobots } from './robots.js';
+import { SqlSigningKeys } from './signing-keys.js';
 import { SqlUsers } from './users.js';
 
 function repositories(db: Queryable): Repositories {
@@ -25,8 +26,10 @@ export class SqlStore implements Omit<Store, 'loginFailures'> {
   readonly refreshTokens;
   readonly robots;
   readonly accessTokens;
+  readonly signingKeys;
 
   constructor(readonly db: SqlClient) {
+    this.signingKeys = new SqlSigningKeys(db);
     ({
       users: this.users,
       projects: this.projects,

@@ -19,8 +19,14 @@ export const BIN = resolve(import.meta.dirname, '../../../bin/portcullis.js');
 export interface Portcullis {
   url: string;
   realm: string;
+  /** bundle.pem as the first start wrote it: what the registry's rootcertbundle names. */
   bundlePem: string;
+  keysDir: string;
+  /** The environment the service runs with, for CLI commands on its keys and store. */
+  env: NodeJS.ProcessEnv;
   admin: AdminClient;
+  /** Sends a signal to the running service (SIGHUP: reload the keys). */
+  signal(signal: NodeJS.Signals): void;
   logs(): string;
   /** Stops gracefully (SIGTERM), then starts again on the same port and data. */
   restart(): Promise<void>;
@@ -104,7 +110,12 @@ export async function startPortcullis(opts: StartOptions = {}): Promise<Portcull
   return {
     url,
     realm: `${url}/token`,
-    bundlePem: await readFile(join(tmp.path, 'certs', 'token.crt'), 'utf8'),
+    bundlePem: await readFile(join(tmp.path, 'certs', 'bundle.pem'), 'utf8'),
+    keysDir: join(tmp.path, 'certs'),
+    env,
+    signal: (signal) => {
+      daemon?.child.kill(signal);
+    },
     admin: new AdminClient({ url, user: ADMIN.username, password: ADMIN.password }),
     logs: () => log + (daemon?.output() ?? ''),
     restart: async () => {
