@@ -18,6 +18,8 @@ export interface AppOptions {
   /** Overrides the pino options derived from config (tests pass `false`). */
   logger?: FastifyServerOptions['logger'];
   authenticators?: CoreOptions['authenticators'];
+  /** How often a refused LDAP service account is tried again (tests shorten it). */
+  ldapRecheckEveryMs?: number;
   /** Node process metrics (event loop, heap) on /metrics; default on. */
   processMetrics?: boolean;
   /** Told of every route as it is registered (tests list the routes). */
@@ -50,7 +52,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   const metrics = new Metrics({ processMetrics: opts.processMetrics ?? true });
   registerErrorHandling(app, metrics);
   await app.register(formbody);
-  await app.register(core, { config, metrics, authenticators: opts.authenticators });
+  await app.register(core, { config, metrics, authenticators: opts.authenticators, ldapRecheckEveryMs: opts.ldapRecheckEveryMs });
   await app.register(tokenRoutes);
   await app.register(keyRoutes);
   await app.register(healthRoutes);

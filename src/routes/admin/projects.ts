@@ -77,13 +77,16 @@ export default async function projectRoutes(base: FastifyInstance): Promise<void
         tags: memberTags,
         params: S.MemberParams,
         body: S.MemberBody,
-        response: { 200: S.described(S.Member, 'the membership'), ...S.errors([...S.AS_ADMIN, ...S.WITH_BODY, 404]) },
+        response: {
+          200: S.described(S.MemberSet, 'the membership, with a warning when the directory does not know the group'),
+          ...S.errors([...S.AS_ADMIN, ...S.WITH_BODY, 404]),
+        },
       },
     },
     async (req) => {
       const principal = parsePrincipal(req.params.principal);
-      await admin.setMember(req.params.name, principal, req.body.role);
-      return memberView({ principal, role: req.body.role });
+      const { warning } = await admin.setMember(req.params.name, principal, req.body.role);
+      return { ...memberView({ principal, role: req.body.role }), ...(warning ? { warning } : {}) };
     },
   );
   app.delete(
