@@ -33,7 +33,8 @@ export function buildProgram(): Command {
     .helpCommand('help [command]', 'show help for a command')
     // Inherited by every command added below: errors come back here, to be reported in one format.
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => (isJson() ? undefined : write(text)) })
+    // With --json, the parse error is reported as JSON by run(), without the help text after it.
+    .configureOutput({ writeErr: (text) => (isJson() ? undefined : process.stderr.write(text)) })
     .showHelpAfterError()
     .hook('preAction', (_root, action) => setJsonMode(action.optsWithGlobals<{ json?: boolean }>().json === true));
   program
