@@ -2,7 +2,7 @@
 # Debian 12 packages the tests drive for real: the registry, every client, PostgreSQL and slapd.
 # Nothing is started or enabled here; the test harness starts what it needs on loopback ports.
 set -euo pipefail
-PACKAGES=(docker-registry skopeo podman containerd docker.io slapd ldap-utils postgresql docker-compose openssl ca-certificates util-linux uidmap fuse-overlayfs iptables)
+PACKAGES=(docker-registry skopeo podman containerd docker.io slapd ldap-utils postgresql docker-compose openssl ca-certificates util-linux uidmap fuse-overlayfs iptables zsh)
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=()
