@@ -35,8 +35,7 @@ describe('portcullis completion', { timeout: 60_000 }, () => {
    */
   async function zshComplete(...words: string[]): Promise<string[]> {
     const array = words.map((w) => `'${w}'`).join(' ');
-    const stubs =
-      '_describe() { local a; for a in "$@"; do [[ $a == (commands|options|globals) ]] && print -l -- "${(@P)a}"; done; }; _files() { print FILES; }';
+    const stubs = `_describe() { local a; for a in "$@"; do [[ $a == (commands|options|globals) ]] && print -l -- "\${(@P)a}"; done; }; _files() { print FILES; }`;
     const script = `compdef() { :; }; source '${scripts.zsh}'; ${stubs}; words=(${array}); CURRENT=${words.length}; PREFIX='${words.at(-1)}'; _portcullis`;
     const res = await runOk('zsh', ['-fc', script]);
     return res.stdout.split('\n').filter(Boolean);
