@@ -164,7 +164,9 @@ describe('the portcullis CLI', () => {
         cliFails(['user', 'add', 'erin', '--password-stdin'], /^portcullis: 400: password must be at least 8 characters/m, { input: 'short' }),
         cliFails(['project', 'create', 'library'], /^portcullis: 409: project library already exists/m),
         cliFails(['member', 'set', 'library', 'ghost', 'developer'], /^portcullis: 404: user ghost not found/m),
-        cliFails(['user', 'ls'], /^portcullis: 401: invalid credentials or account disabled \(logging in as admin\)/m, { env: { PORTCULLIS_PASSWORD: 'wrong-password' } }),
+        cliFails(['user', 'ls'], /^portcullis: 401: invalid credentials or account disabled \(logging in as admin\)/m, {
+          env: { PORTCULLIS_PASSWORD: 'wrong-password' },
+        }),
         cliFails(['user', 'ls'], /admin password needed/, { env: { PORTCULLIS_PASSWORD: '' } }),
         cliFails(['user', 'ls'], /^portcullis: cannot reach http:\/\/127\.0\.0\.1:1\//m, { env: { PORTCULLIS_URL: 'http://127.0.0.1:1' } }),
       ]);
