@@ -3,7 +3,7 @@
 # HAProxy (in front of two replicas).
 # Nothing is started or enabled here; the test harness starts what it needs on loopback ports.
 set -euo pipefail
-PACKAGES=(docker-registry skopeo podman containerd docker.io slapd ldap-utils postgresql docker-compose haproxy openssl ca-certificates util-linux uidmap fuse-overlayfs iptables)
+PACKAGES=(docker-registry skopeo podman containerd docker.io slapd ldap-utils postgresql docker-compose haproxy openssl ca-certificates util-linux uidmap fuse-overlayfs iptables zsh)
 # kubectl renders deploy/kubernetes for test/integration/kubernetes.test.ts. Debian 12's is
 # kubernetes-client (1.20, kustomize v2.0.3). A kubectl from elsewhere (the upstream `kubectl`
 # package) owns /usr/bin/kubectl, so that one is kept rather than fought over.

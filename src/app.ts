@@ -19,6 +19,8 @@ export interface AppOptions {
   /** Overrides the pino options derived from config (tests pass `false`). */
   logger?: FastifyServerOptions['logger'];
   authenticators?: CoreOptions['authenticators'];
+  /** How often a refused LDAP service account is tried again (tests shorten it). */
+  ldapRecheckEveryMs?: number;
   /** Node process metrics (event loop, heap) on /metrics; default on. */
   processMetrics?: boolean;
   /** Told of every route as it is registered (tests list the routes). */
@@ -52,7 +54,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   registerErrorHandling(app, metrics);
   separateAdminListener(app, config, tls);
   await app.register(formbody);
-  await app.register(core, { config, metrics, authenticators: opts.authenticators });
+  await app.register(core, { config, metrics, authenticators: opts.authenticators, ldapRecheckEveryMs: opts.ldapRecheckEveryMs });
   await app.register(tokenRoutes);
   await app.register(keyRoutes);
   await app.register(healthRoutes);

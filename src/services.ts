@@ -24,7 +24,7 @@ import { NicedBcryptWorkers } from './backends/bcrypt/niced-workers.js';
 import { openDirectory } from './backends/ldap/index.js';
 import { openStore } from './backends/store.js';
 import type { Config } from './config/schema.js';
-import type { Authenticator } from './domain/authn.js';
+import type { Authenticator, DirectoryService } from './domain/authn.js';
 import type { Logger } from './domain/logger.js';
 import type { Store } from './domain/repositories.js';
 import { Realm } from './realm/realm.js';
@@ -53,6 +53,8 @@ export interface Services {
   accessTokens: AccessTokenService;
   /** Who may manage a project's members and robots. */
   projectAdmins: ProjectAdmins;
+  /** Why the service is not ready beyond its store (a refused LDAP service account, a key the other replicas do not publish); empty when it is. */
+  notReady(): string[];
 }
 
 /** Builds an authenticator for an `auth.backends` entry; tests swap in their own. */
@@ -64,6 +66,8 @@ export interface ServiceDeps {
   onPasswordCheck?: (result: PasswordCheck) => void;
   /** Replaces the built-in authenticator of that name. */
   authenticators?: Record<string, AuthenticatorFactory>;
+  /** How often a refused LDAP service account is tried again (tests shorten it). */
+  ldapRecheckEveryMs?: number;
 }
 
 const SWEEP_EVERY_MS = 3_600_000;
@@ -100,9 +104,11 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       maxWaiting: config.auth.passwordCheckQueue,
       onCheck: deps.onPasswordCheck,
     });
+    const directory = await openCheckedDirectory(config, deps);
+    if (directory) closers.push(() => directory.close());
     const builtIn: Record<string, AuthenticatorFactory> = {
-      local: (s) => new LocalAuthenticator(s.users, hasher),
-      ldap: (s) => ldapAuthenticator(config, s, logger),
+      local: (s) => new LocalAuthenticator(s.users, hasher, logger),
+      ldap: (s) => ldapAuthenticator(config, s, directory, logger),
     };
     const backends = config.auth.backends.map((name) => {
       const make = deps.authenticators?.[name] ?? builtIn[name];
@@ -148,8 +154,9 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     if (lookAlikes.length > 0) logger?.warn({ lookAlikes }, 'usernames that differ only in case exist; they are kept, and new ones are refused');
     const sweeper = sweepHourly(store, throttle, logger);
     closers.push(async () => clearInterval(sweeper));
-    const admin = new AdminService(store, hasher);
+    const admin = new AdminService(store, hasher, directory);
     const self = new SelfService(store.users, admin, (address, username, password) => realm.authenticatePassword(address, username, password));
+    const notReady = () => [directory?.serviceAccountProblem(), keyAgreement.problem].filter((r): r is string => r !== undefined && r !== null);
     const services: Services = {
       config,
       store,
@@ -165,6 +172,7 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       accessTokenUsage,
       accessTokens: new AccessTokenService(store),
       projectAdmins: new ProjectAdmins(store.projects),
+      notReady,
     };
     return { services, close };
   } catch (err) {
@@ -182,11 +190,38 @@ function defaultPasswordCheckConcurrency(): number {
   return Math.max(1, Math.min(availableParallelism() - 1, pool - 2));
 }
 
-function ldapAuthenticator(config: Config, store: Store, logger: Logger | undefined): Authenticator {
-  const { ldap } = config;
+function ldapAuthenticator(config: Config, store: Store, directory: DirectoryService | undefined, logger: Logger | undefined): Authenticator {
   // resolveConfig refuses auth.backends listing ldap without an ldap section.
-  if (!ldap) throw new TypeError('auth.backends lists ldap but there is no ldap section');
-  return new LdapAuthenticator(openDirectory(ldap, { logger }), store.users, ldap);
+  if (!config.ldap || !directory) throw new TypeError('auth.backends lists ldap but there is no ldap section');
+  return new LdapAuthenticator(directory, store.users, config.ldap, logger);
+}
+
+/**
+ * The directory of an `ldap` backend, its service account bound once before the service
+ * serves: a wrong password is found (and logged, and reported by /readyz) now, not at the first
+ * login. A directory that does not answer is logged and does not hold the start up.
+ */
+async function openCheckedDirectory(config: Config, deps: ServiceDeps): Promise<DirectoryService | undefined> {
+  const { ldap } = config;
+  if (!ldap || !config.auth.backends.includes('ldap')) return undefined;
+  const directory = openDirectory(ldap, { logger: deps.logger, recheckEveryMs: deps.ldapRecheckEveryMs });
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`the LDAP directory did not answer within ${ldap.requestTimeoutMs} ms`), ldap.requestTimeoutMs);
+  });
+  const problem = await Promise.race([directory.checkServiceAccount(), late]).finally(() => clearTimeout(timer));
+  // A refusal was logged as an error where it was found; an outage is only a warning here.
+  if (problem && !directory.serviceAccountProblem()) deps.logger?.warn({ urls: ldap.urls }, `${problem}; directory logins get 503 until it answers`);
+  return directory;
+}
+
+/**
+ * The directory alone, for `portcullis ldap test`: the same client the service builds, its
+ * service account not checked (the command reports each step itself).
+ */
+export function openDirectoryFor(config: Config): DirectoryService {
+  if (!config.ldap) throw new TypeError('the configuration has no ldap section');
+  return openDirectory(config.ldap);
 }
 
 /** Expired identity tokens and forgotten login failures are useless; deleting them hourly keeps the tables small. */
@@ -207,7 +242,15 @@ function sweepHourly(store: Store, throttle: LoginThrottle, logger: Logger | und
  * admin password). On the embedded store the data-directory lock refuses while `serve` runs.
  */
 export async function createOfflineAdmin(config: Config): Promise<{ admin: AdminService; close: () => Promise<void> }> {
-  const store = await openStore({ database: config.database, dataDir: config.dataDir });
+  const store = await openOfflineStore(config);
   const hasher = new PasswordHasher({ cost: config.auth.bcryptCost, cacheTtlSeconds: 0, cacheSize: 0, concurrency: 1, maxWaiting: 0 });
   return { admin: new AdminService(store, hasher), close: () => store.close() };
+}
+
+/**
+ * The store alone, for commands that read it directly (`portcullis ldap test`). On the embedded
+ * store the data-directory lock refuses while `serve` runs.
+ */
+export function openOfflineStore(config: Config): Promise<Store> {
+  return openStore({ database: config.database, dataDir: config.dataDir });
 }

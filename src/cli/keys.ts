@@ -8,7 +8,7 @@ import { bundlePem, jwksFor } from '../token/keys/bundle.js';
 import { loadKeySet, publishedCertificates } from '../token/keys/key-set.js';
 import { loadCertificateFiles, signingKeyExists } from '../token/keys/load.js';
 import { keyStatus, promote, retire, retireRefusal, rotate, type RotationState } from '../token/keys/rotation.js';
-import { confirm } from './confirm.js';
+import { confirmOrRefuse, YES_HELP } from './confirm.js';
 
 interface KeysOptions {
   config?: string;
@@ -120,13 +120,13 @@ export function addKeyCommands(program: Command): void {
   withTarget(keys.command('retire'))
     .description('step 3: stop publishing the previous key, once the longest token lifetime has passed since promote')
     .option('--force', 'retire before the tokens the previous key signed have expired (the registry will refuse them)')
-    .option('-y, --yes', 'confirm without asking (needed when not on a terminal)')
+    .option('-y, --yes', YES_HELP)
     .action(async (o: KeysOptions & { force?: boolean; yes?: boolean }, cmd: Command) => {
       const { dir, ttlSeconds } = await target(o);
       const refusal = await retireRefusal(dir, ttlSeconds);
       if (refusal && !o.force) throw new Error(`${refusal}; pass --force to retire it anyway`);
       const { previous } = await keyStatus(dir, ttlSeconds);
-      await confirm(`Stop publishing ${previous}? Once the registry restarts on the new bundle it refuses the tokens that key signed.`, o.yes);
+      await confirmOrRefuse(`stop publishing ${previous}`, o, ['once the registry restarts on the new bundle it refuses the tokens that key signed']);
       const state = await retire(dir, ttlSeconds, { force: o.force === true });
       printState(cmd, `retired ${previous}; restart the registry on ${state.bundle}`, state);
     });

@@ -16,6 +16,7 @@ export interface CoreOptions {
   metrics: Metrics;
   /** Replaces the built-in authenticator of that name (tests). */
   authenticators?: Record<string, AuthenticatorFactory> | undefined;
+  ldapRecheckEveryMs?: number | undefined;
 }
 
 /** Decorates the app with the services the composition root builds, and closes them with it. */
@@ -24,6 +25,7 @@ async function core(app: FastifyInstance, opts: CoreOptions): Promise<void> {
     logger: app.log,
     onPasswordCheck: (result) => opts.metrics.passwordChecks.inc({ result }),
     authenticators: opts.authenticators,
+    ldapRecheckEveryMs: opts.ldapRecheckEveryMs,
   });
   app.addHook('onClose', close);
   app.decorate('services', services);

@@ -82,7 +82,7 @@ describe('the portcullis CLI', () => {
       granted(await login('carol', 'carol-password-2'));
       expect(await cliOk(['user', 'revoke-tokens', 'carol'])).toMatch(/0 identity token\(s\) of carol revoked/);
 
-      expect(await cliOk(['user', 'rm', 'carol'])).toMatch(/user carol removed/);
+      expect(await cliOk(['user', 'rm', 'carol', '--yes'])).toMatch(/user carol removed/);
       expect(await t.app.services.store.users.find('carol')).toBeNull();
     });
 
@@ -103,7 +103,7 @@ describe('the portcullis CLI', () => {
       await cliOk(['member', 'rm', 'web', 'group:devs']);
       await cliOk(['member', 'rm', 'web', 'dave']);
       expect(await t.app.services.admin.listMembers('web')).toEqual([]);
-      await cliOk(['project', 'rm', 'web']);
+      await cliOk(['project', 'rm', 'web', '--yes']);
       expect(await t.app.services.store.projects.find('web')).toBeNull();
     });
 
@@ -154,8 +154,8 @@ describe('the portcullis CLI', () => {
 
       await cliFails(['robot', 'create', 'x', '--project', 'ci', '--output', 'dockerconfigjson'], /needs --registry/);
       await cliFails(['robot', 'create', 'x'], /needs --permission/);
-      await cliOk(['robot', 'rm', 'robot$ci+builder']);
-      await cliOk(['robot', 'rm', 'robot$scanner']);
+      await cliOk(['robot', 'rm', 'robot$ci+builder', '--yes']);
+      await cliOk(['robot', 'rm', 'robot$scanner', '--yes']);
       expect(await t.app.services.store.robots.list()).toEqual([]);
     });
 
@@ -164,7 +164,9 @@ describe('the portcullis CLI', () => {
         cliFails(['user', 'add', 'erin', '--password-stdin'], /^portcullis: 400: password must be at least 8 characters/m, { input: 'short' }),
         cliFails(['project', 'create', 'library'], /^portcullis: 409: project library already exists/m),
         cliFails(['member', 'set', 'library', 'ghost', 'developer'], /^portcullis: 404: user ghost not found/m),
-        cliFails(['user', 'ls'], /^portcullis: 401: invalid username or password/m, { env: { PORTCULLIS_PASSWORD: 'wrong-password' } }),
+        cliFails(['user', 'ls'], /^portcullis: 401: invalid credentials or account disabled \(logging in as admin\)/m, {
+          env: { PORTCULLIS_PASSWORD: 'wrong-password' },
+        }),
         cliFails(['user', 'ls'], /admin password needed/, { env: { PORTCULLIS_PASSWORD: '' } }),
         cliFails(['user', 'ls'], /^portcullis: cannot reach http:\/\/127\.0\.0\.1:1\//m, { env: { PORTCULLIS_URL: 'http://127.0.0.1:1' } }),
       ]);
@@ -227,7 +229,7 @@ describe('the portcullis CLI', () => {
         cliFails(['passwd'], /no terminal to ask for a password: use --password-stdin/, { env: frank }),
         cliFails(['user', 'ls'], /^portcullis: 403: only system admins may use the admin API/m, { env: frank }),
         cliFails(['whoami'], /your password needed: set PORTCULLIS_PASSWORD/, { env: { PORTCULLIS_PASSWORD: '' } }),
-        cliFails(['whoami'], /^portcullis: 401: invalid username or password/m, { env: as('frank', 'wrong-password') }),
+        cliFails(['whoami'], /^portcullis: 401: invalid credentials or account disabled \(logging in as frank\)/m, { env: as('frank', 'wrong-password') }),
       ]);
       granted(await login('frank', 'frank-password-4'));
     });

@@ -58,7 +58,7 @@ describe('the signing key files', () => {
       run('script', ['-qec', command, '/dev/null'], { cwd: tmp().path, env: { PATH: process.env.PATH, ...env }, input: answer, timeoutMs: 30_000 });
     const declined = await onTerminal('n\n');
     expect(declined.code).not.toBe(0);
-    expect(declined.stdout).toMatch(/Stop publishing [A-Z2-7:]+\? .*\[y\/N\].*not confirmed; nothing changed/s);
+    expect(declined.stdout).toMatch(/refuses the tokens that key signed.*Stop publishing [A-Z2-7:]+\? \[y\/N\].*not confirmed; did not stop publishing/s);
     await access(join(dir, 'previous.crt'));
     const accepted = await onTerminal('y\n');
     expect(accepted.code, accepted.stdout).toBe(0);

@@ -46,7 +46,8 @@ export function authenticate(realm: Realm) {
     if (!basic)
       throw new UnauthorizedError(access === 'admin' ? 'the admin API needs Basic credentials of a system admin' : 'this endpoint needs Basic credentials');
     const identity = await realm.authenticatePassword(request.ip, basic.username, basic.password);
-    if (!identity) throw new UnauthorizedError('invalid username or password');
+    // Never which of the two: the log says when an account is disabled.
+    if (!identity) throw new UnauthorizedError('invalid credentials or account disabled');
     // A robot pulls and pushes; it has no account to look at or administer.
     if (identity.robot) throw new DeniedError('robot accounts cannot use the API');
     // A token is narrowed to some projects and actions; the API would hand it its owner's whole account.

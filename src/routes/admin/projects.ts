@@ -87,14 +87,17 @@ export default async function projectRoutes(base: FastifyInstance): Promise<void
         tags: memberTags,
         params: S.MemberParams,
         body: S.MemberBody,
-        response: { 200: S.described(S.Member, 'the membership'), ...S.errors([...S.AS_ADMIN, ...S.WITH_BODY, 404]) },
+        response: {
+          200: S.described(S.MemberSet, 'the membership, with a warning when the directory does not know the group'),
+          ...S.errors([...S.AS_ADMIN, ...S.WITH_BODY, 404]),
+        },
       },
     },
     async (req) => {
       await projectAdmins.check(callerOf(req), req.params.name);
       const principal = parsePrincipal(req.params.principal);
-      await admin.setMember(req.params.name, principal, req.body.role);
-      return memberView({ principal, role: req.body.role });
+      const { warning } = await admin.setMember(req.params.name, principal, req.body.role);
+      return { ...memberView({ principal, role: req.body.role }), ...(warning ? { warning } : {}) };
     },
   );
   app.delete(

@@ -60,6 +60,20 @@ export const NewProject = Type.Object(
 export const ProjectPatch = Type.Object({ public: Type.Boolean() }, strict);
 
 export const Member = Type.Object({ kind: Type.Union([Type.Literal('user'), Type.Literal('group')]), name: Type.String(), role: Role });
+export const MemberSet = Type.Composite([
+  Member,
+  Type.Object({
+    warning: Type.Optional(
+      Type.String({ description: 'with LDAP configured: the directory does not know the group (or could not be asked); the membership is set all the same' }),
+    ),
+  }),
+]);
+export const UserDetail = Type.Composite([
+  User,
+  Type.Object({
+    memberships: Type.Array(Type.Object({ project: Type.String(), role: Role }), { description: 'the projects the user is a direct member of' }),
+  }),
+]);
 export const MemberBody = Type.Object({ role: Role }, strict);
 
 const Action = Type.Union([Type.Literal('pull'), Type.Literal('push'), Type.Literal('delete')]);
