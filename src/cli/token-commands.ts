@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { seg } from './admin-client.js';
-import { client, done, print } from './admin-commands.js';
+import { client } from './admin-commands.js';
+import { done, isJson, print, printJson } from './output.js';
 import { dockerConfigJson } from './robot-commands.js';
 
 interface CreatedToken {
@@ -33,8 +34,11 @@ export function addTokenCommands(program: Command): void {
     .action(async (name: string, o: { project?: string[]; actions?: string; expiresInDays?: number; output: string; registry?: string }, cmd: Command) => {
       if (o.output !== 'token' && o.output !== 'dockerconfigjson') throw new Error('--output must be token or dockerconfigjson');
       if (o.output === 'dockerconfigjson' && !o.registry) throw new Error('--output dockerconfigjson needs --registry HOST');
+      // --json prints the token's record with the token; another format as well is a contradiction.
+      if (isJson() && o.output !== 'token') throw new Error(`--json prints the token as JSON; leave out --output ${o.output}`);
       const body = { name, projects: o.project, actions: o.actions?.split(','), expiresInDays: o.expiresInDays };
       const created = await client(cmd, { whose: 'your' }).call<CreatedToken>('POST', '/me/tokens', body);
+      if (isJson()) return printJson(created);
       process.stderr.write(`token ${created.name} (id ${created.id}) created for ${created.owner}; it is shown only now\n`);
       done(o.output === 'token' ? created.token : dockerConfigJson(o.registry as string, created.owner, created.token));
     });
@@ -46,6 +50,7 @@ export function addTokenCommands(program: Command): void {
     .action(async (o: { owner?: string; all?: boolean }, cmd: Command) => {
       const path = o.all ? '/tokens' : o.owner ? `/users/${seg(o.owner)}/tokens` : '/me/tokens';
       const rows = await client(cmd, { whose: 'your' }).call<Record<string, unknown>[]>('GET', path);
+      if (isJson()) return printJson(rows);
       const shown = rows.map((r) => ({
         ...r,
         projects: r.projects === null ? '*' : (r.projects as string[]).join(','),
@@ -61,6 +66,6 @@ export function addTokenCommands(program: Command): void {
       if (!/^[1-9][0-9]{0,8}$/.test(id)) throw new Error(`token id must be a number from token ls, got "${id}"`);
       const path = o.owner ? `/users/${seg(o.owner)}/tokens/${id}` : `/me/tokens/${id}`;
       await client(cmd, { whose: 'your' }).call('DELETE', path);
-      done(`token ${id} revoked`);
+      done(`token ${id} revoked`, { removed: 'token', id: Number(id) });
     });
 }

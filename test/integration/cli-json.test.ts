@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pathOf } from '../../src/cli/help.js';
 import { buildProgram } from '../../src/cli/main.js';
 import { Secret } from '../../src/domain/secret.js';
+import { generateSigningKey } from '../../src/token/keys/generate.js';
 import { ADMIN, buildTestApp, type TestApp } from '../helpers/app.js';
 import { cleanEnv, cli, type CliOptions } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/temp.js';
@@ -37,12 +38,15 @@ describe('--json on every command: one JSON document on stdout, or {"error"} on 
     await t.app.services.admin.createUser('selma', new Secret('selma-password-1'), false);
     await t.app.services.admin.createUser('sid', new Secret('sid-password-1'), false);
     await offline.app.close();
+    await generateSigningKey({ dir: rotationEnv().PORTCULLIS_KEYS_DIR, algorithm: 'ES256' });
   });
   afterAll(async () => {
     await t?.close();
     await offline?.close().catch(() => undefined);
   });
 
+  /** Keys of their own for rotate, promote and retire, so the running services' keys stay put. */
+  const rotationEnv = () => ({ PORTCULLIS_KEYS_DIR: join(tmp().path, 'rotation-keys') });
   const offlineEnv = () => ({ PORTCULLIS_DATA_DIR: offline.dataDir, PORTCULLIS_KEYS_DIR: offline.config.token.keysDir });
   const as = (user: string, password: string) => ({ env: { PORTCULLIS_USER: user, PORTCULLIS_PASSWORD: password } });
   const selma = (password: string) => as('selma', password);
@@ -77,6 +81,13 @@ describe('--json on every command: one JSON document on stdout, or {"error"} on 
     [['config', 'check']],
     [['admin', 'reset-password', '--password-stdin'], { input: 'reset-password-1\n', env: offlineEnv() }],
     [['completion', 'bash']],
+    [['token', 'create', 'jt'], selma('selma-password-2')],
+    [['token', 'ls'], selma('selma-password-2')],
+    [['token', 'rm', '1'], selma('selma-password-2')],
+    [['keys', 'status'], { env: rotationEnv() }],
+    [['keys', 'rotate'], { env: rotationEnv() }],
+    [['keys', 'promote'], { env: rotationEnv() }],
+    [['keys', 'retire', '--force', '--yes'], { env: rotationEnv() }],
   ];
 
   const failures = (): [...Case, RegExp][] => [
@@ -108,6 +119,13 @@ describe('--json on every command: one JSON document on stdout, or {"error"} on 
     [['config', 'check'], { env: { PORTCULLIS_TOKEN_TTL: 'soon' } }, /^configuration is invalid$/],
     [['admin', 'reset-password', 'nobody', '--password-stdin'], { input: 'reset-password-2\n', env: offlineEnv() }, /user nobody not found/],
     [['completion', 'fish'], {}, /^no completion for shell "fish"; choose one of: bash, zsh$/],
+    [['token', 'create', 'bad name'], selma('selma-password-2'), /^400: invalid token name/],
+    [['token', 'ls', '--owner', 'admin'], selma('selma-password-2'), /^403: only system admins/],
+    [['token', 'rm', '999'], selma('selma-password-2'), /^404: token 999 not found$/],
+    [['keys', 'status'], { env: { PORTCULLIS_KEYS_DIR: '/nonexistent/keys' } }, /nonexistent/],
+    [['keys', 'rotate'], { env: { PORTCULLIS_KEYS_DIR: '/nonexistent/keys' } }, /nonexistent/],
+    [['keys', 'promote'], { env: rotationEnv() }, /next/],
+    [['keys', 'retire'], { env: rotationEnv() }, /previous|confirm|--force/],
     [['no-such-command'], {}, /^unknown command 'no-such-command'$/],
   ];
 
