@@ -1,11 +1,15 @@
 /**
  * dockerd (Debian docker.io 20.10) plus the docker CLI as a registry client.
  *
- * dockerd runs inside `unshare -m` with a tmpfs on /run, so whatever it mounts or writes under /run
- * vanishes with the namespace; data-root, exec-root, pidfile, socket and daemon.json live in a temp
- * dir. It gets a private containerd from ./containerd.ts: the one dockerd would spawn itself uses
- * a generated config that creates /opt/containerd on the host. No iptables, no bridge, vfs storage: nothing touches the host
- * network config. 127.0.0.0/8 registries are insecure by default, so plain HTTP works.
+ * dockerd gets a private containerd from ./containerd.ts (the one dockerd would spawn itself uses
+ * a generated config that creates /opt/containerd on the host) and joins its mount namespace, which
+ * has a tmpfs on /run, so whatever either mounts or writes under /run vanishes with the namespace.
+ * Sharing it is what lets containers run with `--network host`: dockerd bind-mounts the host's
+ * netns at exec-root/netns/default and runc (under containerd) must see that mount to setns into it.
+ * Data-root, exec-root, pidfile, socket and daemon.json live in a temp dir; container cgroups go
+ * under a parent named after it, removed on stop. No iptables, no bridge, vfs storage: nothing
+ * touches the host network config, so containers have either no network or the host's.
+ * 127.0.0.0/8 registries are insecure by default, so plain HTTP works.
  *
  *   const d = await startDockerd();              // once per test file, ~1 s
  *   const c = await dockerClient(d);             // own DOCKER_CONFIG
@@ -14,8 +18,8 @@
  *   const q = await c.pull(`${reg.host}/team/app:1`);        // q.digest from "Digest: ..."
  */
 import { request } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { OciImage } from '../image.js';
 import { pollUntil, run, startDaemon, tempDir } from '../proc.js';
 import { startContainerd } from './containerd.js';
@@ -37,6 +41,7 @@ export async function startDockerd(): Promise<Dockerd> {
   });
   const d = (p: string) => join(tmp.path, p);
   const socket = d('docker.sock');
+  const cgroupParent = basename(tmp.path);
   // An explicit config file keeps /etc/docker/daemon.json out of the picture. Without a key path
   // dockerd 20.10 creates its libtrust identity as /etc/docker/key.json on the host.
   await writeFile(d('daemon.json'), JSON.stringify({ 'deprecated-key-path': d('key.json') }));
@@ -58,6 +63,8 @@ export async function startDockerd(): Promise<Dockerd> {
     '--ip-forward=false',
     '--ip-masq=false',
     '--bridge=none',
+    '--cgroup-parent',
+    `/${cgroupParent}`,
     '--group',
     'root',
     '--log-level',
@@ -65,15 +72,16 @@ export async function startDockerd(): Promise<Dockerd> {
     '--containerd',
     containerd.address,
   ];
-  // `exec` keeps dockerd as the child's pid, so SIGTERM reaches it and not a shell.
-  const daemon = startDaemon(
-    'unshare',
-    ['-m', '--propagation', 'private', 'sh', '-c', 'mount -n -t tmpfs -o mode=755 tmpfs /run && exec "$@"', 'sh', 'dockerd', ...args],
-    { killGroup: true, stopTimeoutMs: 10_000, keepBytes: 100_000 },
-  );
+  // nsenter execs dockerd, so SIGTERM reaches it.
+  const daemon = startDaemon('nsenter', [`--mount=${containerd.mountNamespace}`, '--', 'dockerd', ...args], {
+    killGroup: true,
+    stopTimeoutMs: 10_000,
+    keepBytes: 100_000,
+  });
   const stop = async () => {
     await daemon.stop();
     await containerd.stop();
+    await removeCgroupParent(cgroupParent);
     await tmp.remove();
   };
   try {
@@ -84,6 +92,15 @@ export async function startDockerd(): Promise<Dockerd> {
     throw new Error(`dockerd did not start: ${(err as Error).message}\n${out}`);
   }
   return { host: `unix://${socket}`, logs: daemon.output, startupMs: Date.now() - t0, stop };
+}
+
+/** The empty per-daemon cgroup directories runc made in each hierarchy (v1) or the unified tree. */
+async function removeCgroupParent(name: string): Promise<void> {
+  const root = '/sys/fs/cgroup';
+  const hierarchies = await readdir(root).catch(() => [] as string[]);
+  for (const dir of [root, ...hierarchies.map((h) => join(root, h))]) {
+    await rmdir(join(dir, name)).catch(() => undefined);
+  }
 }
 
 /** GET /_ping on the daemon socket answers 200 once the API is up. */
