@@ -7,9 +7,13 @@
  * Sharing it is what lets containers run with `--network host`: dockerd bind-mounts the host's
  * netns at exec-root/netns/default and runc (under containerd) must see that mount to setns into it.
  * Data-root, exec-root, pidfile, socket and daemon.json live in a temp dir; container cgroups go
- * under a parent named after it, removed on stop. No iptables, no bridge, vfs storage: nothing
- * touches the host network config, so containers have either no network or the host's.
- * 127.0.0.0/8 registries are insecure by default, so plain HTTP works.
+ * under a parent named after it, removed on stop. vfs storage. By default no iptables and no
+ * bridge: nothing touches the host network config, so containers have either no network or the
+ * host's. With `{ network: 'private' }` dockerd runs in a network namespace of its own, where its
+ * bridges, iptables rules and published ports live and die with it (docker-compose needs them);
+ * slirp4netns gives that namespace outbound access (image builds fetch packages), and its
+ * localhost is the one `docker login localhost:5000` reaches. 127.0.0.0/8 registries are
+ * insecure by default, so plain HTTP works.
  *
  *   const d = await startDockerd();              // once per test file, ~1 s
  *   const c = await dockerClient(d);             // own DOCKER_CONFIG
@@ -22,6 +26,7 @@ import { mkdir, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { OciImage } from '../image.js';
 import { pollUntil, run, startDaemon, tempDir } from '../proc.js';
+import { attachSlirp } from '../slirp.js';
 import { startContainerd } from './containerd.js';
 import { findDigest, type ClientResult, type Creds, type RegistryClient, type RunResult } from './common.js';
 
@@ -32,7 +37,13 @@ export interface Dockerd {
   stop(): Promise<void>;
 }
 
-export async function startDockerd(): Promise<Dockerd> {
+export interface DockerdOptions {
+  /** 'host' (default): no bridge, containers get no network or `--network host`. */
+  network?: 'host' | 'private';
+}
+
+export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> {
+  const privateNetwork = opts.network === 'private';
   const t0 = Date.now();
   const tmp = await tempDir('dockerd');
   const containerd = await startContainerd().catch(async (err: unknown) => {
@@ -58,11 +69,8 @@ export async function startDockerd(): Promise<Dockerd> {
     `unix://${socket}`,
     '--storage-driver',
     'vfs',
-    '--iptables=false',
     '--ip6tables=false',
-    '--ip-forward=false',
-    '--ip-masq=false',
-    '--bridge=none',
+    ...(privateNetwork ? [] : ['--iptables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none']),
     '--cgroup-parent',
     `/${cgroupParent}`,
     '--group',
@@ -72,19 +80,24 @@ export async function startDockerd(): Promise<Dockerd> {
     '--containerd',
     containerd.address,
   ];
-  // nsenter execs dockerd, so SIGTERM reaches it.
-  const daemon = startDaemon('nsenter', [`--mount=${containerd.mountNamespace}`, '--', 'dockerd', ...args], {
+  // nsenter, unshare and sh all exec, so dockerd keeps the child's pid and SIGTERM reaches it.
+  // `unshare -n` leaves the new namespace's loopback down.
+  const inNetns = privateNetwork ? ['unshare', '-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh'] : [];
+  const daemon = startDaemon('nsenter', [`--mount=${containerd.mountNamespace}`, '--', ...inNetns, 'dockerd', ...args], {
     killGroup: true,
     stopTimeoutMs: 10_000,
     keepBytes: 100_000,
   });
+  const slirp = privateNetwork && daemon.child.pid !== undefined ? attachSlirp(daemon.child.pid, daemon.exited) : undefined;
   const stop = async () => {
     await daemon.stop();
+    await (await slirp?.catch(() => undefined))?.stop();
     await containerd.stop();
     await removeCgroupParent(cgroupParent);
     await tmp.remove();
   };
   try {
+    await slirp;
     await pollUntil(() => ping(socket), daemon.exited, 'dockerd', 30_000, 100);
   } catch (err) {
     const out = daemon.output();
