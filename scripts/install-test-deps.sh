@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Debian 12 packages the tests drive for real: the registry, every client, PostgreSQL and slapd.
+# mmdebstrap builds the stand-in images of the docker-compose test; slirp4netns gives its dockerd
+# outbound network from a namespace of its own.
 # Nothing is started or enabled here; the test harness starts what it needs on loopback ports.
 set -euo pipefail
-PACKAGES=(docker-registry skopeo podman containerd docker.io slapd ldap-utils postgresql docker-compose openssl ca-certificates util-linux uidmap fuse-overlayfs iptables)
+PACKAGES=(docker-registry skopeo podman containerd docker.io slapd ldap-utils postgresql docker-compose openssl ca-certificates util-linux uidmap fuse-overlayfs iptables iproute2 mmdebstrap slirp4netns)
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=()
