@@ -9,7 +9,7 @@
  * fresh machine builds all four (see README "docker-compose" for how long that takes).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { requireBinary, runOk, type RunResult } from './proc.js';
@@ -19,18 +19,31 @@ export interface StandInSpec {
   packages: string[];
   /** Shell run by mmdebstrap after installing, with the root filesystem's path in "$1". */
   customize?: string;
+  /** A host directory `customize` copies from: its files' contents are part of the cache key. */
+  hostFiles?: string;
 }
+
+const LOCAL_CAS = '/usr/local/share/ca-certificates';
 
 export const STAND_INS = {
   registry: { suite: 'bookworm', packages: ['docker-registry'] },
   postgres: { suite: 'bookworm', packages: ['postgresql'] },
-  openldap: { suite: 'bookworm', packages: ['slapd', 'ldap-utils'] },
+  // slapd's postinst leaves a dc=nodomain database in /var/lib/ldap, which a fresh volume would
+  // copy; osixia's volume starts empty and the entrypoint seeds it.
+  openldap: { suite: 'bookworm', packages: ['slapd', 'ldap-utils'], customize: 'rm -rf "$1"/var/lib/ldap/*' },
   // Debian 13 ships Node 20, the project's runtime. The official node image runs the Dockerfile's
-  // runtime stage as `node` (uid/gid 1000); the stand-in must have that user too.
+  // runtime stage as `node` (uid/gid 1000); the stand-in must have that user too. Its `npm ci`
+  // fetches packages, so behind a TLS-inspecting proxy it must trust the host's local CAs
+  // (Debian's node reads the system store).
   node: {
     suite: 'trixie',
     packages: ['nodejs', 'npm', 'ca-certificates', 'passwd'],
-    customize: 'chroot "$1" groupadd --gid 1000 node && chroot "$1" useradd --uid 1000 --gid node --shell /bin/bash --create-home node',
+    customize: [
+      'chroot "$1" groupadd --gid 1000 node && chroot "$1" useradd --uid 1000 --gid node --shell /bin/bash --create-home node',
+      `for c in ${LOCAL_CAS}/*.crt; do [ ! -e "$c" ] || cp "$c" "$1${LOCAL_CAS}/"; done`,
+      'chroot "$1" update-ca-certificates >/dev/null',
+    ].join(' && '),
+    hostFiles: LOCAL_CAS,
   },
 } as const satisfies Record<string, StandInSpec>;
 
@@ -65,13 +78,14 @@ function mmdebstrapArgs(spec: StandInSpec, out: string): string[] {
 }
 
 /** The cached tarball's path: its name changes whenever the mmdebstrap command line would. */
-export function tarballPath(name: StandInName): string {
+export async function tarballPath(name: StandInName): Promise<string> {
   const spec: StandInSpec = STAND_INS[name];
-  const key = createHash('sha256')
-    .update(JSON.stringify(mmdebstrapArgs(spec, '')))
-    .digest('hex')
-    .slice(0, 16);
-  return join(imageCacheDir(), `${name}-${spec.suite}-${key}.tar`);
+  const hash = createHash('sha256').update(JSON.stringify(mmdebstrapArgs(spec, '')));
+  if (spec.hostFiles) {
+    const files = await readdir(spec.hostFiles).catch(() => [] as string[]);
+    for (const f of files.sort()) hash.update(f).update(await readFile(join(spec.hostFiles, f)).catch(() => ''));
+  }
+  return join(imageCacheDir(), `${name}-${spec.suite}-${hash.digest('hex').slice(0, 16)}.tar`);
 }
 
 export interface BuiltTarball {
@@ -83,7 +97,7 @@ export interface BuiltTarball {
 
 /** Returns the cached tarball or builds it (written aside, then renamed: a crash leaves no half file). */
 export async function standInTarball(name: StandInName): Promise<BuiltTarball> {
-  const path = tarballPath(name);
+  const path = await tarballPath(name);
   if (
     await stat(path).then(
       (s) => s.size > 0,
