@@ -7,7 +7,7 @@
  * Sharing it is what lets containers run with `--network host`: dockerd bind-mounts the host's
  * netns at exec-root/netns/default and runc (under containerd) must see that mount to setns into it.
  * Data-root, exec-root, pidfile, socket and daemon.json live in a temp dir; container cgroups go
- * under a parent named after it, removed on stop. vfs storage. By default no iptables and no
+ * under a parent named after it, removed on stop. vfs storage unless asked. By default no iptables and no
  * bridge: nothing touches the host network config, so containers have either no network or the
  * host's. With `{ network: 'private' }` dockerd runs in a network namespace of its own, where its
  * bridges, iptables rules and published ports live and die with it (docker-compose needs them);
@@ -22,7 +22,7 @@
  *   const q = await c.pull(`${reg.host}/team/app:1`);        // q.digest from "Digest: ..."
  */
 import { request } from 'node:http';
-import { mkdir, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { OciImage } from '../image.js';
 import { pollUntil, run, startDaemon, tempDir } from '../proc.js';
@@ -40,6 +40,17 @@ export interface Dockerd {
 export interface DockerdOptions {
   /** 'host' (default): no bridge, containers get no network or `--network host`. */
   network?: 'host' | 'private';
+  /**
+   * 'vfs' (default) works on any filesystem but copies the whole image for every container and
+   * every build step; 'overlay2' needs the kernel's overlayfs (see `overlayfsAvailable`).
+   */
+  storageDriver?: 'vfs' | 'overlay2';
+}
+
+/** Whether the kernel offers overlayfs, which dockerd's overlay2 storage driver needs. */
+export async function overlayfsAvailable(): Promise<boolean> {
+  const filesystems = await readFile('/proc/filesystems', 'utf8').catch(() => '');
+  return /\toverlay$/m.test(filesystems);
 }
 
 export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> {
@@ -68,7 +79,7 @@ export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> 
     '--host',
     `unix://${socket}`,
     '--storage-driver',
-    'vfs',
+    opts.storageDriver ?? 'vfs',
     '--ip6tables=false',
     ...(privateNetwork ? [] : ['--iptables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none']),
     '--cgroup-parent',
