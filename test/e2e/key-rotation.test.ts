@@ -148,7 +148,7 @@ describe('key rotation with the real registry', () => {
     expect(issued.filter((t) => t.kid === first).every((t) => t.exp * 1000 < Date.now())).toBe(true);
     const notConfirmed = await keys(['retire']);
     expect(notConfirmed.code).not.toBe(0);
-    expect(notConfirmed.stderr).toMatch(/not on a terminal: pass --yes to confirm/);
+    expect(notConfirmed.stderr).toMatch(/there is no terminal to ask on; pass --yes/);
     const retired = await keysOk(['retire', '--yes']);
     expect(retired).toMatchObject({ signing: next, next: null, previous: null, published: [next] });
     await pollUntil(async () => (await jwksKids()).length === 1, undefined, 'the service drops the retired key', 10_000);

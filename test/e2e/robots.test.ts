@@ -104,7 +104,6 @@ describe('robot accounts and personal access tokens with the real registry', { t
       const ctr: RegistryClient = await ctrClient(containerd);
       const pulled = await ctr.pull(ref('team/app'), as(kubelet));
       expect(pulled.code, pulled.stderr).toBe(0);
-      expect(`${pulled.stdout}${pulled.stderr}`).not.toMatch(/401|denied/i);
       expectRefused(await ctr.pull(ref('other/app'), as(kubelet)), 'denied');
       await ctr.stop();
     } finally {
