@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os';
 import { bootstrap, type BootstrapResult } from './admin/bootstrap.js';
 import { RobotService } from './admin/robots.js';
 import { SelfService } from './admin/self-service.js';
+import { AuditTrail } from './audit/trail.js';
 import { AdminService } from './admin/service.js';
 import { Authorizer } from './auth/authorizer.js';
 import { AuthChain } from './auth/chain.js';
@@ -44,6 +45,8 @@ export interface Services {
   robots: RobotService;
   /** Robot logins gathered in memory until the next flush. */
   robotUsage: RobotUsage;
+  /** Token requests, admin changes and registry events, written in batches. */
+  audit: AuditTrail;
 }
 
 /** Builds an authenticator for an `auth.backends` entry; tests swap in their own. */
@@ -55,6 +58,8 @@ export interface ServiceDeps {
   onPasswordCheck?: (result: PasswordCheck) => void;
   /** Replaces the built-in authenticator of that name. */
   authenticators?: Record<string, AuthenticatorFactory>;
+  /** Told of audit entries dropped because the buffer was full (metrics). */
+  onAuditDrop?: (count: number) => void;
 }
 
 const SWEEP_EVERY_MS = 3_600_000;
@@ -98,6 +103,8 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     const robotUsage = new RobotUsage(store.robots, logger);
     closers.push(() => robotUsage.close());
     const throttle = new LoginThrottle(store.loginFailures, config.throttle);
+    const audit = new AuditTrail(store.audit, config.audit, { logger, onDrop: deps.onAuditDrop });
+    closers.push(() => audit.close());
     const identityTokens = new IdentityTokens(store.refreshTokens, chain, config.identityTokens.ttlSeconds, {
       perUser: config.identityTokens.maxPerUser,
       perClient: config.identityTokens.maxPerClient,
@@ -117,6 +124,8 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
         signer: new TokenSigner(key, { x5c: config.token.headerX5c, kid: config.token.headerKid }),
         throttle,
         robotUsage,
+        audit,
+        logger,
       },
     );
     const boot = await bootstrap(store, hasher, config.admin);
@@ -126,7 +135,7 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     closers.push(async () => clearInterval(sweeper));
     const admin = new AdminService(store, hasher);
     const self = new SelfService(store.users, admin, (address, username, password) => realm.authenticatePassword(address, username, password));
-    const services: Services = { config, store, chain, realm, admin, self, bundle, bootstrap: boot, robots: new RobotService(store), robotUsage };
+    const services: Services = { config, store, chain, realm, admin, self, bundle, bootstrap: boot, robots: new RobotService(store), robotUsage, audit };
     return { services, close };
   } catch (err) {
     await close();

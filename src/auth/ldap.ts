@@ -39,7 +39,7 @@ export class LdapAuthenticator implements Authenticator {
     if (username.length === 0 || username.length > 256 || /\p{Cc}/u.test(username)) return { kind: 'unknown' };
     const row = await this.users.find(username);
     if (row && row.source !== 'ldap') return { kind: 'unknown' };
-    if (row?.disabled) return { kind: 'denied' };
+    if (row?.disabled) return { kind: 'denied', reason: 'disabled' };
     // A password changed in the directory is honoured once the cached login expires.
     const key = this.#cache.keyFor(username, password.reveal());
     let user = this.#cache.get(key);
@@ -80,7 +80,7 @@ export class LdapAuthenticator implements Authenticator {
     }
     const row = known?.username === user.username ? known : await this.users.ensureExternal(user.username, 'ldap');
     if (row.source !== 'ldap') return { kind: 'unknown' };
-    if (row.disabled) return { kind: 'denied' };
+    if (row.disabled) return { kind: 'denied', reason: 'disabled' };
     const admin = row.admin || user.groups.some((g) => this.#adminGroups.has(g.toLowerCase()));
     return { kind: 'ok', identity: { username: row.username, userId: row.id, admin, groups: user.groups, source: 'ldap' } };
   }

@@ -27,12 +27,12 @@ export class RobotAuthenticator implements Authenticator {
       // Only a wrong secret meets the throttle (which counts it as a failure): a right one is
       // 256 random bits, never a guess, and the hot path of every pull pays no counter read.
       await beforeCheck?.();
-      return { kind: 'denied' };
+      return { kind: 'denied', reason: robot ? 'bad_password' : 'unknown_user' };
     }
     const refused = robot.disabled ? 'disabled' : robot.expiresAt && robot.expiresAt.getTime() <= this.now() ? 'expired' : undefined;
     if (refused) {
       this.logger?.info({ robot: robot.name, reason: refused }, `robot login refused: the robot is ${refused}`);
-      return { kind: 'denied' };
+      return { kind: 'denied', reason: refused };
     }
     return {
       kind: 'ok',

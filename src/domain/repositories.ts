@@ -1,3 +1,4 @@
+import type { AuditRepository } from './audit.js';
 import type {
   MemberRecord,
   Principal,
@@ -120,6 +121,8 @@ export interface Store extends Repositories {
   readonly kind: 'embedded' | 'postgres';
   /** Shared by every replica on PostgreSQL; in this process on the embedded store. */
   readonly loginFailures: LoginFailuresRepository;
+  /** Written in batches by the audit writer, never on the hot path. */
+  readonly audit: AuditRepository;
   /**
    * Runs fn in one transaction that holds the decision's lock, so a check and the change it
    * allows happen as one step even when several replicas decide at once.

@@ -24,7 +24,9 @@ async function core(app: FastifyInstance, opts: CoreOptions): Promise<void> {
     logger: app.log,
     onPasswordCheck: (result) => opts.metrics.passwordChecks.inc({ result }),
     authenticators: opts.authenticators,
+    onAuditDrop: (count) => opts.metrics.auditDropped.inc(count),
   });
+  opts.metrics.auditBufferedNow = () => services.audit.buffered;
   app.addHook('onClose', close);
   app.decorate('services', services);
   app.decorate('metrics', opts.metrics);

@@ -34,6 +34,7 @@ export class CachedStore implements Store {
   readonly projects: ProjectsRepository;
   readonly robots: RobotsRepository;
   readonly refreshTokens;
+  readonly audit;
   readonly loginFailures: LoginFailuresRepository;
   #snapshot: AccessSnapshot | undefined;
   #confirmedAt = 0;
@@ -52,6 +53,7 @@ export class CachedStore implements Store {
     this.loginFailures = opts.loginFailures;
     this.now = opts.now ?? Date.now;
     this.refreshTokens = sql.refreshTokens;
+    this.audit = sql.audit;
     this.users = cachedUsers(sql.users, this);
     this.projects = cachedProjects(sql.projects, this);
     this.robots = cachedRobots(sql.robots, this);

@@ -132,6 +132,33 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION portcullis_count_change('robots');
     `,
   },
+  {
+    version: 6,
+    name: 'audit trail',
+    // One table for every kind: the listing pages through all of them in one order (id). The
+    // filters each have an index; projects and repositories are arrays (a token may name
+    // several) behind GIN indexes. `at` is when it happened, which may be well before the row
+    // is written (entries wait in memory while the store is down), so paging uses id, never at.
+    sql: `
+      CREATE TABLE audit_log (
+        id bigserial PRIMARY KEY,
+        at timestamptz NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('token', 'change', 'registry')),
+        subject text,
+        outcome text NOT NULL,
+        address text,
+        projects text[] NOT NULL DEFAULT '{}',
+        repositories text[] NOT NULL DEFAULT '{}',
+        detail jsonb NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_log_by_time ON audit_log (at);
+      CREATE INDEX audit_log_by_subject ON audit_log (subject, id);
+      CREATE INDEX audit_log_by_kind ON audit_log (kind, id);
+      CREATE INDEX audit_log_by_outcome ON audit_log (outcome, id);
+      CREATE INDEX audit_log_by_project ON audit_log USING gin (projects);
+      CREATE INDEX audit_log_by_repository ON audit_log USING gin (repositories);
+    `,
+  },
 ];
 
 /**

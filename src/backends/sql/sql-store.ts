@@ -1,4 +1,5 @@
 import type { Repositories, SerializedDecision, Store } from '../../domain/repositories.js';
+import { SqlAudit } from './audit.js';
 import type { Queryable, SqlClient } from './client.js';
 import { ADVISORY_LOCKS } from './locks.js';
 import { SqlProjects } from './projects.js';
@@ -17,9 +18,11 @@ export class SqlStore implements Omit<Store, 'loginFailures'> {
   readonly projects;
   readonly refreshTokens;
   readonly robots;
+  readonly audit: SqlAudit;
 
   constructor(readonly db: SqlClient) {
     ({ users: this.users, projects: this.projects, refreshTokens: this.refreshTokens, robots: this.robots } = repositories(db));
+    this.audit = new SqlAudit(db);
   }
 
   get kind(): SqlClient['kind'] {
