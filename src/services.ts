@@ -6,6 +6,7 @@
 import type { X509Certificate } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { bootstrap, type BootstrapResult } from './admin/bootstrap.js';
+import { Explainer } from './admin/explain.js';
 import { RobotService } from './admin/robots.js';
 import { SelfService } from './admin/self-service.js';
 import { AuditTrail } from './audit/trail.js';
@@ -47,6 +48,8 @@ export interface Services {
   robotUsage: RobotUsage;
   /** Token requests, admin changes and registry events, written in batches. */
   audit: AuditTrail;
+  /** What a token would hold for an account, and the rule behind each action. */
+  explainer: Explainer;
 }
 
 /** Builds an authenticator for an `auth.backends` entry; tests swap in their own. */
@@ -109,6 +112,7 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       perUser: config.identityTokens.maxPerUser,
       perClient: config.identityTokens.maxPerClient,
     });
+    const authorizer = new Authorizer(store.projects);
     const realm = new Realm(
       {
         issuer: config.token.issuer,
@@ -119,7 +123,7 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       },
       {
         chain,
-        authorizer: new Authorizer(store.projects),
+        authorizer,
         identityTokens,
         signer: new TokenSigner(key, { x5c: config.token.headerX5c, kid: config.token.headerKid }),
         throttle,
@@ -135,7 +139,7 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     closers.push(async () => clearInterval(sweeper));
     const admin = new AdminService(store, hasher);
     const self = new SelfService(store.users, admin, (address, username, password) => realm.authenticatePassword(address, username, password));
-    const services: Services = { config, store, chain, realm, admin, self, bundle, bootstrap: boot, robots: new RobotService(store), robotUsage, audit };
+    const services: Services = { config, store, chain, realm, admin, self, bundle, bootstrap: boot, robots: new RobotService(store), robotUsage, audit, explainer: new Explainer(store, chain, authorizer) };
     return { services, close };
   } catch (err) {
     await close();

@@ -6,6 +6,7 @@ import { stringify } from 'yaml';
 import { loadConfig, publicUrl } from '../config/load.js';
 import { bundleCertificates, bundlePem, jwksFor } from '../token/keys/bundle.js';
 import { loadCertificateFiles, loadSigningKey, signingKeyExists } from '../token/keys/load.js';
+import { notificationsBlock } from './registry-notifications.js';
 
 const configOption = (o: { config?: string }) => loadConfig(o.config ?? process.env.PORTCULLIS_CONFIG);
 
@@ -73,7 +74,7 @@ export function addKeyCommands(program: Command): void {
 export function addRegistryConfigCommand(program: Command): void {
   program
     .command('registry-config')
-    .description("print the registry's auth.token block for this configuration")
+    .description("print the registry's auth.token and notifications blocks for this configuration")
     .option('-c, --config <file>', 'configuration file')
     .option('--bundle-path <path>', 'where the registry finds the bundle', '/etc/docker/registry/portcullis-bundle.pem')
     .option('--jwks-path <path>', 'registry 3.x: where it finds `portcullis keys jwks` output')
@@ -86,6 +87,6 @@ export function addRegistryConfigCommand(program: Command): void {
         rootcertbundle: o.bundlePath,
       };
       if (o.jwksPath) token.jwks = o.jwksPath;
-      process.stdout.write(`# rootcertbundle: the output of \`portcullis keys bundle\`\n${stringify({ auth: { token } })}`);
+      process.stdout.write(`# rootcertbundle: the output of \`portcullis keys bundle\`\n${stringify({ auth: { token }, ...notificationsBlock(config) })}`);
     });
 }

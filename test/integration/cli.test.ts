@@ -272,7 +272,7 @@ describe('the portcullis CLI', () => {
       expect(new X509Certificate(bundle).fingerprint256).toBe(cert.fingerprint256);
       expect(bundle).not.toMatch(/PRIVATE KEY/);
 
-      expect(parseYaml(block)).toEqual({
+      expect(parseYaml(block)).toMatchObject({
         auth: {
           token: {
             realm: 'https://auth.example.com/token',
@@ -283,6 +283,25 @@ describe('the portcullis CLI', () => {
           },
         },
       });
+    });
+
+    it('registry-config prints the notifications block for the audit trail, with the events secret or a placeholder', async () => {
+      const config = join(tmp.path, 'events.yml');
+      await writeFile(config, `publicUrl: https://auth.example.com/\ntoken:\n  keysDir: ${keysDir}\n`);
+      const endpointOf = (yaml: string) => (parseYaml(yaml) as { notifications: { endpoints: Record<string, unknown>[] } }).notifications.endpoints;
+      const [unset, set] = await Promise.all([
+        cliOk(['registry-config', '-c', config]),
+        cliOk(['registry-config', '-c', config], { env: { PORTCULLIS_EVENTS_SECRET: 'an-events-secret-of-enough-length' } }),
+      ]);
+      expect(endpointOf(unset)).toEqual([
+        expect.objectContaining({
+          url: 'https://auth.example.com/events',
+          headers: { Authorization: ['Bearer <audit.events.secret, or PORTCULLIS_EVENTS_SECRET>'] },
+        }),
+      ]);
+      expect(endpointOf(set)).toEqual([
+        expect.objectContaining({ url: 'https://auth.example.com/events', headers: { Authorization: ['Bearer an-events-secret-of-enough-length'] } }),
+      ]);
     });
 
     it('a bad configuration file fails naming the key', async () => {

@@ -82,7 +82,7 @@ export class SqlAudit implements AuditRepository {
     const rows = await this.db.query<Row>(
       `SELECT id::text AS id, at, kind, subject, outcome, address, projects, repositories, detail FROM audit_log
        ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY id ${page.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+       ORDER BY audit_log.id ${page.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
       params,
     );
     return rows.map(toEntry);
