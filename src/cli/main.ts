@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { addAdminCommands } from './admin-commands.js';
+import { addAuditCommands } from './audit-commands.js';
 import { addConfigCommands } from './config-check.js';
 import { addOfflineAdminCommands } from './offline-admin.js';
 import { addKeyCommands, addRegistryConfigCommand } from './keys.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   addAdminCommands(program);
   addRobotCommands(program);
   addSelfCommands(program);
+  addAuditCommands(program);
   return program;
 }
 

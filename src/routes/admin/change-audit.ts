@@ -16,6 +16,8 @@ function withoutSecrets(value: unknown, key = ''): unknown {
 /** The project a change concerns: the project in the path, a project robot's, or the body's. */
 function projectsOf(url: string, params: Record<string, string>, body: unknown): string[] {
   if (url.includes('/projects/:name') && params.name) return [params.name];
+  const created = (body as { name?: unknown } | undefined)?.name;
+  if (url.endsWith('/projects') && typeof created === 'string') return [created];
   const robot = params.name?.startsWith(ROBOT_PREFIX) ? params.name.slice(ROBOT_PREFIX.length) : undefined;
   if (robot?.includes('+')) return [robot.slice(0, robot.indexOf('+'))];
   const project = (body as { project?: unknown } | undefined)?.project;
