@@ -14,17 +14,15 @@ const MAX_ENTRIES = 8;
 describe.each(STORES)('audit writes failing on the %s store', (kind) => {
   let t: TestApp;
   const tokenFor = (repo: string) => realmGet(t.app, { service: 'registry', scope: `repository:library/${repo}:pull` }, ADMIN_AUTH);
-  const written = async (repo: string): Promise<number> => {
-    const rows = await sqlOf(t).query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log WHERE $1 = ANY(repositories)', [`library/${repo}`]);
-    return rows[0]?.n ?? -1;
-  };
+  const written = async (repo: string): Promise<number> =>
+    (await t.app.services.store.audit.list({ repository: `library/${repo}` }, { all: true }, { order: 'asc', limit: 500 })).length;
   const dropped = async (): Promise<number> => {
     const text = (await t.app.inject({ url: '/metrics' })).body;
     return Number(/^portcullis_audit_dropped_total (\d+)/m.exec(text)?.[1]);
   };
   /** Audit inserts fail while the table is away; every other table (and so every token) is untouched. */
-  const auditTableAway = () => sqlOf(t).query('ALTER TABLE audit_log RENAME TO audit_log_away');
-  const auditTableBack = () => sqlOf(t).query('ALTER TABLE audit_log_away RENAME TO audit_log');
+  const auditTableAway = () => sqlOf(t).query('ALTER TABLE audit_segments RENAME TO audit_segments_away');
+  const auditTableBack = () => sqlOf(t).query('ALTER TABLE audit_segments_away RENAME TO audit_segments');
 
   beforeAll(async () => {
     t = await buildStoreApp(kind, postgres, { audit: { buffer: { flushEveryMs: 60_000, batchSize: 10_000, maxEntries: MAX_ENTRIES } } });
@@ -89,11 +87,13 @@ describe('PostgreSQL stopped and started while tokens are requested', () => {
     for (let i = 0; i < 2; i++) granted(await realmGet(t.app, scope('after'), ADMIN_AUTH));
     await t.app.services.audit.flush();
     expect(t.app.services.audit.buffered).toBe(0);
-    const rows = await sqlOf(t).query<{ repo: string; outcome: string; n: number }>(
-      `SELECT repositories[1] AS repo, outcome, count(*)::int AS n FROM audit_log WHERE kind = 'token' AND subject = $1
-       GROUP BY 1, 2 ORDER BY 1, 2`,
-      [ADMIN.username],
-    );
+    const entries = await t.app.services.store.audit.list({ kind: 'token', subject: ADMIN.username }, { all: true }, { order: 'asc', limit: 500 });
+    const counts = new Map<string, number>();
+    for (const e of entries) counts.set(`${e.repositories[0]} ${e.outcome}`, (counts.get(`${e.repositories[0]} ${e.outcome}`) ?? 0) + 1);
+    const rows = [...counts].map(([key, n]) => {
+      const [repo, outcome] = key.split(' ');
+      return { repo, outcome, n };
+    });
     expect(rows).toEqual(
       expect.arrayContaining([
         { repo: 'library/before-stop', outcome: 'granted', n: 3 },

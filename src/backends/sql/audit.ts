@@ -1,106 +1,148 @@
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import type { AuditEntry, AuditFilter, AuditPageRequest, AuditReader, AuditRepository, NewAuditEntry } from '../../domain/audit.js';
-import type { Queryable, SqlClient } from './client.js';
+import type { SqlClient } from './client.js';
 import { ADVISORY_LOCKS } from './locks.js';
 
-const COLUMNS = ['at', 'kind', 'subject', 'outcome', 'address', 'projects', 'repositories', 'detail'] as const;
-/** Rows per INSERT: PostgreSQL takes at most 65535 parameters in one statement. */
-const ROWS_PER_INSERT = 1_000;
-/** Rows per DELETE of the retention sweep, so one sweep never holds a huge lock set. */
-const DELETE_BATCH = 5_000;
+const gzipAsync = promisify(gzip);
 
-interface Row {
+/** Entries per segment; an entry's id is its segment's id times this, plus its place in it. */
+const SEGMENT_SIZE = 5_000;
+const ID_FACTOR = 10_000;
+/** Segments read per round trip while a page is being filled. */
+const SEGMENTS_PER_READ = 16;
+/** Subjects are stored in a text[] set; an anonymous entry's subject (null) is stored as this. */
+const ANONYMOUS = '';
+
+type StoredEntry = Omit<NewAuditEntry, 'at'> & { at: string };
+
+interface SegmentRow {
   id: string;
-  at: Date;
-  kind: AuditEntry['kind'];
-  subject: string | null;
-  outcome: AuditEntry['outcome'];
-  address: string | null;
-  projects: string[];
-  repositories: string[];
-  detail: AuditEntry['detail'];
+  body: Uint8Array;
 }
 
-const toEntry = (r: Row): AuditEntry =>
-  ({
-    id: String(r.id),
-    at: r.at,
-    kind: r.kind,
-    subject: r.subject,
-    outcome: r.outcome,
-    address: r.address,
-    projects: r.projects,
-    repositories: r.repositories,
-    detail: r.detail,
-  }) as AuditEntry;
+const distinct = (values: Iterable<string>) => [...new Set(values)];
+
+/** The filter as a predicate on one entry: segments only narrow the search, this decides. */
+function matches(e: NewAuditEntry, f: AuditFilter, visible: ReadonlySet<string> | undefined): boolean {
+  if (f.from && e.at < f.from) return false;
+  if (f.to && e.at >= f.to) return false;
+  if (f.subject !== undefined && e.subject !== f.subject) return false;
+  if (f.kind && e.kind !== f.kind) return false;
+  if (f.outcome && e.outcome !== f.outcome) return false;
+  if (f.repository && !e.repositories.includes(f.repository)) return false;
+  if (f.project && !e.projects.includes(f.project)) return false;
+  return !visible || e.projects.some((p) => visible.has(p));
+}
 
 /**
- * The audit trail in SQL (PGlite and PostgreSQL alike). Writes come in batches from the audit
- * writer; reads page by id with every filter pushed into the WHERE clause.
+ * The audit trail in SQL (PGlite and PostgreSQL alike), in segments: each append is one row
+ * holding its entries compressed (see migration 6 for why). Reads select the segments whose
+ * summary can match, newest or oldest first, and filter their entries exactly.
  */
 export class SqlAudit implements AuditRepository {
   constructor(private readonly db: SqlClient) {}
 
   async append(entries: readonly NewAuditEntry[]): Promise<void> {
-    for (let i = 0; i < entries.length; i += ROWS_PER_INSERT) await this.#insert(this.db, entries.slice(i, i + ROWS_PER_INSERT));
+    for (let i = 0; i < entries.length; i += SEGMENT_SIZE) await this.#segment(entries.slice(i, i + SEGMENT_SIZE));
   }
 
-  async #insert(db: Queryable, entries: readonly NewAuditEntry[]): Promise<void> {
+  async #segment(entries: readonly NewAuditEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const params: unknown[] = [];
-    const rows = entries.map((e) => {
-      params.push(e.at, e.kind, e.subject, e.outcome, e.address, e.projects, e.repositories, JSON.stringify(e.detail));
-      const base = params.length - COLUMNS.length;
-      return `(${COLUMNS.map((c, j) => `$${base + j + 1}${c === 'detail' ? '::jsonb' : c === 'projects' || c === 'repositories' ? '::text[]' : ''}`).join(', ')})`;
-    });
-    await db.query(`INSERT INTO audit_log (${COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`, params);
+    let first = entries[0]?.at as Date;
+    let last = first;
+    for (const e of entries) {
+      if (e.at < first) first = e.at;
+      if (e.at > last) last = e.at;
+    }
+    // Compressed on libuv's pool, off the event loop.
+    const body = await gzipAsync(JSON.stringify(entries), { level: 1 });
+    await this.db.query(
+      `INSERT INTO audit_segments (first_at, last_at, entries, kinds, subjects, outcomes, projects, repositories, body)
+       VALUES ($1, $2, $3, $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9)`,
+      [
+        first,
+        last,
+        entries.length,
+        distinct(entries.map((e) => e.kind)),
+        distinct(entries.map((e) => e.subject ?? ANONYMOUS)),
+        distinct(entries.map((e) => e.outcome)),
+        distinct(entries.flatMap((e) => e.projects)),
+        distinct(entries.flatMap((e) => e.repositories)),
+        // A Buffer: pg sends it as bytea (a plain Uint8Array it would turn into JSON); PGlite takes either.
+        body,
+      ],
+    );
   }
 
   async list(filter: AuditFilter, reader: AuditReader, page: AuditPageRequest): Promise<AuditEntry[]> {
+    const visible = reader.all ? undefined : new Set(await this.#administered(reader.userId, reader.groups));
+    if (visible?.size === 0) return [];
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: (p: string) => string, value: unknown) => {
       params.push(value);
       where.push(sql(`$${params.length}`));
     };
-    if (filter.from) add((p) => `at >= ${p}`, filter.from);
-    if (filter.to) add((p) => `at < ${p}`, filter.to);
-    if (filter.subject !== undefined) add((p) => `subject = ${p}`, filter.subject);
-    if (filter.kind) add((p) => `kind = ${p}`, filter.kind);
-    if (filter.outcome) add((p) => `outcome = ${p}`, filter.outcome);
+    if (filter.from) add((p) => `last_at >= ${p}`, filter.from);
+    if (filter.to) add((p) => `first_at < ${p}`, filter.to);
+    if (filter.subject !== undefined) add((p) => `subjects @> ARRAY[${p}::text]`, filter.subject);
+    if (filter.kind) add((p) => `kinds @> ARRAY[${p}::text]`, filter.kind);
+    if (filter.outcome) add((p) => `outcomes @> ARRAY[${p}::text]`, filter.outcome);
     if (filter.repository) add((p) => `repositories @> ARRAY[${p}::text]`, filter.repository);
     if (filter.project) add((p) => `projects @> ARRAY[${p}::text]`, filter.project);
-    if (page.afterId !== undefined) add((p) => `id ${page.order === 'asc' ? '>' : '<'} ${p}::bigint`, page.afterId);
-    if (!reader.all) {
-      // A project admin reads the entries of the projects they administer, directly or through a group.
-      params.push(reader.userId, reader.groups.map((g) => g.toLowerCase()));
-      const [u, g] = [`$${params.length - 1}`, `$${params.length}`];
-      where.push(`projects && ARRAY(
-        SELECT p.name FROM project_members m JOIN projects p ON p.id = m.project_id
-        WHERE m.role = 'admin' AND (m.user_id = ${u} OR lower(m.group_name) = ANY(${g}::text[])))`);
+    if (visible) add((p) => `projects && ${p}::text[]`, [...visible]);
+    const asc = page.order === 'asc';
+    const after = page.afterId === undefined ? undefined : BigInt(page.afterId);
+    const out: AuditEntry[] = [];
+    // The bound moves segment by segment; the first segment may be the cursor's own, partly read.
+    let bound = after === undefined ? undefined : after / BigInt(ID_FACTOR);
+    let inclusive = true;
+    for (;;) {
+      const conditions = [...where];
+      if (bound !== undefined) conditions.push(`id ${asc ? '>' : '<'}${inclusive ? '=' : ''} ${bound}`);
+      const rows = await this.db.query<SegmentRow>(
+        `SELECT id::text AS id, body FROM audit_segments ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+         ORDER BY audit_segments.id ${asc ? 'ASC' : 'DESC'} LIMIT ${SEGMENTS_PER_READ}`,
+        params,
+      );
+      for (const row of rows) {
+        const base = BigInt(row.id) * BigInt(ID_FACTOR);
+        const stored = JSON.parse(gunzipSync(row.body).toString('utf8')) as StoredEntry[];
+        const order = asc ? stored.map((_, i) => i) : stored.map((_, i) => stored.length - 1 - i);
+        for (const i of order) {
+          const id = base + BigInt(i);
+          if (after !== undefined && (asc ? id <= after : id >= after)) continue;
+          const s = stored[i] as StoredEntry;
+          const entry = { ...s, at: new Date(s.at), id: id.toString() } as AuditEntry;
+          if (!matches(entry, filter, visible)) continue;
+          out.push(entry);
+          if (out.length >= page.limit) return out;
+        }
+      }
+      if (rows.length < SEGMENTS_PER_READ) return out;
+      bound = BigInt((rows.at(-1) as SegmentRow).id);
+      inclusive = false;
     }
-    params.push(page.limit);
-    const rows = await this.db.query<Row>(
-      `SELECT id::text AS id, at, kind, subject, outcome, address, projects, repositories, detail FROM audit_log
-       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY audit_log.id ${page.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
-      params,
+  }
+
+  /** The projects where the user, or one of their groups, holds the admin role. */
+  async #administered(userId: number, groups: readonly string[]): Promise<string[]> {
+    const rows = await this.db.query<{ name: string }>(
+      `SELECT DISTINCT p.name FROM project_members m JOIN projects p ON p.id = m.project_id
+       WHERE m.role = 'admin' AND (m.user_id = $1 OR lower(m.group_name) = ANY($2::text[]))`,
+      [userId, groups.map((g) => g.toLowerCase())],
     );
-    return rows.map(toEntry);
+    return rows.map((r) => r.name);
   }
 
   sweep(before: Date): Promise<number | null> {
     return this.db.transaction(async (tx) => {
       const [lock] = await tx.query<{ locked: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS locked', [ADVISORY_LOCKS.auditRetention]);
       if (!lock?.locked) return null;
-      let deleted = 0;
-      for (;;) {
-        const rows = await tx.query(
-          'DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < $1 ORDER BY id LIMIT $2) RETURNING id',
-          [before, DELETE_BATCH],
-        );
-        deleted += rows.length;
-        if (rows.length < DELETE_BATCH) return deleted;
-      }
+      // A segment goes once its newest entry is past the retention; its older ones wait for it.
+      const rows = await tx.query<{ entries: number }>('DELETE FROM audit_segments WHERE last_at < $1 RETURNING entries', [before]);
+      return rows.reduce((n, r) => n + r.entries, 0);
     });
   }
 }
