@@ -139,7 +139,20 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     closers.push(async () => clearInterval(sweeper));
     const admin = new AdminService(store, hasher);
     const self = new SelfService(store.users, admin, (address, username, password) => realm.authenticatePassword(address, username, password));
-    const services: Services = { config, store, chain, realm, admin, self, bundle, bootstrap: boot, robots: new RobotService(store), robotUsage, audit, explainer: new Explainer(store, chain, authorizer) };
+    const services: Services = {
+      config,
+      store,
+      chain,
+      realm,
+      admin,
+      self,
+      bundle,
+      bootstrap: boot,
+      robots: new RobotService(store),
+      robotUsage,
+      audit,
+      explainer: new Explainer(store, chain, authorizer),
+    };
     return { services, close };
   } catch (err) {
     await close();

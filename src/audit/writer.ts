@@ -30,7 +30,10 @@ export class AuditWriter implements AuditSink {
   #buffer: NewAuditEntry[] = [];
   /** Taken from the buffer and being written: still counts against maxEntries. */
   #inFlight = 0;
-  #writing: Promise<void> | undefined;
+  #writing: Promise<boolean> | undefined;
+  /** Entries accepted, and entries written, since start: what a flush waits for. */
+  #recorded = 0;
+  #written = 0;
   #scheduled = false;
   /** The store refused the last write: entries are waiting for it. */
   #failing = false;
@@ -62,6 +65,7 @@ export class AuditWriter implements AuditSink {
       return;
     }
     this.#buffer.push(entry);
+    this.#recorded++;
     // A full batch goes out on the next turn of the event loop, never inside the request; while
     // the store is failing, the timer alone retries, so a burst does not hammer a dead store.
     if (this.#buffer.length >= this.opts.batchSize && !this.#scheduled && !this.#failing) {
@@ -73,12 +77,20 @@ export class AuditWriter implements AuditSink {
     }
   }
 
-  /** Writes everything waiting (in batches); resolves when done or when the store refused. */
-  flush(): Promise<void> {
-    this.#writing ??= this.#writeAll().finally(() => {
-      this.#writing = undefined;
-    });
-    return this.#writing;
+  /**
+   * Writes what was recorded before the call (in batches of MAX_PER_WRITE); resolves when it
+   * is written or the store refused. What arrives meanwhile waits for the next tick or a full
+   * batch: a flush that chased new arrivals would write a trickle of tiny batches.
+   */
+  async flush(): Promise<void> {
+    const target = this.#recorded;
+    while (this.#written < target && this.#buffer.length > 0) {
+      this.#writing ??= this.#writeOnce().finally(() => {
+        this.#writing = undefined;
+      });
+      if (!(await this.#writing)) return;
+    }
+    if (this.#buffer.length === 0) this.#endDropEpisode();
   }
 
   async close(): Promise<void> {
@@ -89,32 +101,33 @@ export class AuditWriter implements AuditSink {
     }
   }
 
-  async #writeAll(): Promise<void> {
-    while (this.#buffer.length > 0) {
-      const batch = this.#buffer.splice(0, MAX_PER_WRITE);
-      this.#inFlight = batch.length;
-      try {
-        await this.repo.append(batch);
-      } catch (err) {
-        // Back in front, in order: what waited longest is written first once the store is back.
-        this.#buffer = batch.concat(this.#buffer);
-        if (!this.#failing) {
-          this.hooks.logger?.warn(
-            { err: { message: (err as Error).message }, waiting: this.#buffer.length },
-            'audit entries cannot be written now; they wait in memory and are written when the store answers',
-          );
-        }
-        this.#failing = true;
-        return;
-      } finally {
-        this.#inFlight = 0;
+  /** One batch; false when the store refused it (it stays, first in line). */
+  async #writeOnce(): Promise<boolean> {
+    const batch = this.#buffer.splice(0, MAX_PER_WRITE);
+    if (batch.length === 0) return true;
+    this.#inFlight = batch.length;
+    try {
+      await this.repo.append(batch);
+    } catch (err) {
+      // Back in front, in order: what waited longest is written first once the store is back.
+      this.#buffer = batch.concat(this.#buffer);
+      if (!this.#failing) {
+        this.hooks.logger?.warn(
+          { err: { message: (err as Error).message }, waiting: this.#buffer.length },
+          'audit entries cannot be written now; they wait in memory and are written when the store answers',
+        );
       }
-      if (this.#failing) {
-        this.#failing = false;
-        this.hooks.logger?.info({ waiting: this.#buffer.length }, 'the store answers again; waiting audit entries are being written');
-      }
+      this.#failing = true;
+      return false;
+    } finally {
+      this.#inFlight = 0;
     }
-    this.#endDropEpisode();
+    this.#written += batch.length;
+    if (this.#failing) {
+      this.#failing = false;
+      this.hooks.logger?.info({ waiting: this.#buffer.length }, 'the store answers again; waiting audit entries are being written');
+    }
+    return true;
   }
 
   #drop(count: number): void {

@@ -134,7 +134,11 @@ export function addAuditCommands(program: Command): void {
 /** Follow mode prints as rows arrive, so columns cannot be aligned to later rows: fixed widths. */
 function printRows(rows: Record<string, unknown>[], header: boolean): void {
   const widths = [24, 8, 16, 12, 15, 0, 0];
-  const line = (cells: string[]) => `${cells.map((c, i) => (widths[i] ? c.padEnd(widths[i] as number) : c)).join('  ').trimEnd()}\n`;
+  const line = (cells: string[]) =>
+    `${cells
+      .map((c, i) => (widths[i] ? c.padEnd(widths[i] as number) : c))
+      .join('  ')
+      .trimEnd()}\n`;
   if (header) process.stdout.write(line(COLUMNS.map((c) => c.toUpperCase())));
   for (const r of rows) process.stdout.write(line(COLUMNS.map((c) => String(r[c] ?? ''))));
 }

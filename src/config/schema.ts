@@ -130,9 +130,7 @@ export const ConfigSchema = Obj({
       ),
       events: Obj(
         {
-          secret: Type.Optional(
-            Type.String({ minLength: 16, description: "the registry's notifications send Authorization: Bearer SECRET to POST /events" }),
-          ),
+          secret: Type.Optional(Type.String({ minLength: 16, description: "the registry's notifications send Authorization: Bearer SECRET to POST /events" })),
         },
         { default: {} },
       ),

@@ -35,7 +35,8 @@ function failureOf(err: unknown, trace: TokenTrace): { outcome: TokenOutcome; re
   if (err instanceof InvalidGrantError) return { outcome: 'unauthorized', reason: err.reason };
   if (err instanceof UnauthorizedError) return { outcome: 'unauthorized', reason: trace.refused ?? 'bad_password' };
   if (isPortcullisError(err)) {
-    const reason = err.code === 'BACKEND_UNAVAILABLE' || err.code === 'OVERLOADED' ? 'backend_unavailable' : err.code === 'INTERNAL' ? 'error' : 'invalid_request';
+    const reason =
+      err.code === 'BACKEND_UNAVAILABLE' || err.code === 'OVERLOADED' ? 'backend_unavailable' : err.code === 'INTERNAL' ? 'error' : 'invalid_request';
     return { outcome: 'error', reason };
   }
   return { outcome: 'error', reason: 'error' };

@@ -82,7 +82,10 @@ export default async function registryEventRoutes(app: FastifyInstance): Promise
     {
       onRequest: check,
       bodyLimit: 1024 * 1024,
-      schema: { body: Type.Object({ events: Type.Array(Type.Unknown(), { maxItems: MAX_EVENTS }) }), response: { 200: Type.Object({ recorded: Type.Integer() }) } },
+      schema: {
+        body: Type.Object({ events: Type.Array(Type.Unknown(), { maxItems: MAX_EVENTS }) }),
+        response: { 200: Type.Object({ recorded: Type.Integer() }) },
+      },
     },
     async (request) => {
       const now = new Date();

@@ -45,12 +45,20 @@ describe('the audit trail with the real registry and skopeo', () => {
     await writeFile(config, `publicUrl: ${portcullis.url}\ntoken:\n  service: ${SERVICE}\n  issuer: ${ISSUER}\n${auditYaml}`);
     const bundle = join(dir.path, 'bundle.pem');
     await writeFile(bundle, portcullis.bundlePem);
-    const printed = parse((await runOk(process.execPath, [BIN, 'registry-config', '-c', config, '--bundle-path', bundle], { env: { PATH: process.env.PATH } })).stdout) as {
+    const printed = parse(
+      (await runOk(process.execPath, [BIN, 'registry-config', '-c', config, '--bundle-path', bundle], { env: { PATH: process.env.PATH } })).stdout,
+    ) as {
       auth: { token: { realm: string; service: string; issuer: string; rootcertbundle: string } };
       notifications: unknown;
     };
     const { token } = printed.auth;
-    registry = await startRegistry({ realm: token.realm, service: token.service, issuer: token.issuer, rootCertBundle: token.rootcertbundle, notifications: printed.notifications });
+    registry = await startRegistry({
+      realm: token.realm,
+      service: token.service,
+      issuer: token.issuer,
+      rootCertBundle: token.rootcertbundle,
+      notifications: printed.notifications,
+    });
     for (const u of [ALICE, BOB]) await portcullis.admin.call('POST', '/users', u);
     await portcullis.admin.call('POST', '/projects', { name: 'team', public: false });
     await portcullis.admin.call('PUT', '/projects/team/members/alice', { role: 'developer' });

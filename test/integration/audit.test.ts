@@ -145,7 +145,10 @@ describe.each(STORES)('the audit trail on the %s store', (kind) => {
       expect((await lastToken({ subject: name })).detail).toMatchObject({ reason: 'expired' });
 
       await t.restart({ identityTokens: { ...t.config.identityTokens, enabled: true } });
-      errorCode(await realmPost(t.app, { grant_type: 'refresh_token', refresh_token: 'pcr_never-issued', service: 'registry', scope: 'repository:team/x:pull' }), 401);
+      errorCode(
+        await realmPost(t.app, { grant_type: 'refresh_token', refresh_token: 'pcr_never-issued', service: 'registry', scope: 'repository:team/x:pull' }),
+        401,
+      );
       const e = (await audit({ kind: 'token', repository: 'team/x', limit: '1' })).entries[0];
       expect(e).toMatchObject({ subject: null, outcome: 'unauthorized', detail: { method: 'refresh', reason: 'invalid_token' } });
     });

@@ -6,7 +6,11 @@ import { InvalidRequestError } from '../../domain/errors.js';
 import { callerOf } from './guard.js';
 import * as S from './schemas.js';
 
-const literals = (values: readonly string[], description: string) => Type.Union(values.map((v) => Type.Literal(v)), { description });
+const literals = (values: readonly string[], description: string) =>
+  Type.Union(
+    values.map((v) => Type.Literal(v)),
+    { description },
+  );
 
 const AuditQuery = Type.Object(
   {
@@ -15,7 +19,9 @@ const AuditQuery = Type.Object(
     subject: Type.Optional(Type.String({ maxLength: 255, description: 'the account: token subject, admin who made a change, registry actor' })),
     repository: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })),
     project: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
-    outcome: Type.Optional(literals(AUDIT_OUTCOMES, 'token: granted, partial, denied, unauthorized, throttled, error; change: ok, error; registry: push, pull, delete, mount')),
+    outcome: Type.Optional(
+      literals(AUDIT_OUTCOMES, 'token: granted, partial, denied, unauthorized, throttled, error; change: ok, error; registry: push, pull, delete, mount'),
+    ),
     kind: Type.Optional(literals(AUDIT_KINDS, 'token requests, admin changes, or registry events')),
     order: Type.Optional(literals(['desc', 'asc'], 'newest first (default), or oldest first; a cursor keeps the order it was made for')),
     limit: Type.Optional(Type.String({ pattern: '^([1-9][0-9]?|[1-4][0-9]{2}|500)$', description: 'entries per page, 1 to 500; default 100' })),

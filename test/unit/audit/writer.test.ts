@@ -64,6 +64,27 @@ describe('AuditWriter', () => {
     expect(store.batches).toEqual([['s0', 's1']]);
   });
 
+  it('a flush writes what was recorded before it, not a trickle of what arrives while it writes', async () => {
+    const store = fakeStore();
+    let release = () => {};
+    const slow = { append: (entries: readonly NewAuditEntry[]) => new Promise<void>((r) => (release = () => r(void store.append(entries)))) };
+    const w = new AuditWriter(slow, { flushEveryMs: 60_000, batchSize: 100, maxEntries: 1_000 });
+    writers.push(w);
+    w.record(entry(0));
+    const flushed = w.flush();
+    w.record(entry(1));
+    w.record(entry(2));
+    release();
+    await flushed;
+    expect(store.batches).toEqual([['s0']]);
+    expect(w.buffered).toBe(2);
+    const again = w.flush();
+    await new Promise((r) => setImmediate(r));
+    release();
+    await again;
+    expect(store.batches).toEqual([['s0'], ['s1', 's2']]);
+  });
+
   it('keeps entries while the store fails, logs that once, and writes them in order when it is back', async () => {
     const store = fakeStore();
     const log = logger();
