@@ -110,7 +110,10 @@ function judgeScope(scope: ResourceScope, who: Grantee, projects: ReadonlyMap<st
   const cache = new Map<RepositoryAction, Verdict>();
   const of = (a: RepositoryAction) => {
     let v = cache.get(a);
-    if (!v) cache.set(a, (v = verdictOf(a)));
+    if (!v) {
+      v = verdictOf(a);
+      cache.set(a, v);
+    }
     return v;
   };
   return scope.actions.map((a): Verdict => {

@@ -90,7 +90,8 @@ describe.each(STORES)('explain and the realm on the %s store', (kind) => {
       await t.app.services.audit.flush();
       const [entry] = await t.app.services.audit.list({ kind: 'token', repository: `${project}/app` }, { all: true }, { order: 'desc', limit: 1 });
       expect(entry?.detail).toMatchObject({ jti: claims.jti });
-      const denied = (entry?.detail as { denied: { action: string; reason: string }[] }).denied.map((d) => `${d.action}:${d.reason}`);
+      const deniedActions = (entry?.detail as { denied?: { action: string; reason: string }[] } | undefined)?.denied ?? [];
+      const denied = deniedActions.map((d) => `${d.action}:${d.reason}`);
       expect(denied, `${account} on ${project}`).toEqual(e.actions.filter((a) => !a.granted).map((a) => `${a.action}:${a.rule}`));
     }
   });
