@@ -1,5 +1,8 @@
 # Portcullis service image: docker-compose.yml builds it.
-FROM node:20-bookworm-slim AS build
+# BASE: any image with Node 20, npm and a `node` user (uid 1000); the compose test builds on a
+# Debian 13 stand-in since it cannot pull this one.
+ARG BASE=node:20-bookworm-slim
+FROM ${BASE} AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
@@ -9,7 +12,7 @@ COPY scripts/embedded-template.mjs ./scripts/
 # The build also prepares the empty embedded cluster that a first start copies (dist/embedded-template).
 RUN npm run build && npm prune --omit=dev --ignore-scripts
 
-FROM node:20-bookworm-slim
+FROM ${BASE}
 WORKDIR /app
 ENV NODE_ENV=production PORTCULLIS_DATA_DIR=/var/lib/portcullis PORTCULLIS_KEYS_DIR=/var/lib/portcullis/certs
 COPY --from=build /app/node_modules ./node_modules

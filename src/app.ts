@@ -6,6 +6,7 @@ import { loggerOptions } from './routes/logging.js';
 import { readTlsFiles } from './tls.js';
 import { frameworkErrorHandler, registerErrorHandling } from './routes/errors.js';
 import { addressList } from './routes/address-list.js';
+import { separateAdminListener } from './routes/admin-listener.js';
 import { capConnections, connectionOptions, onClientError } from './routes/connection-guard.js';
 import tokenRoutes from './routes/token.js';
 import keyRoutes from './routes/keys.js';
@@ -19,6 +20,8 @@ export interface AppOptions {
   /** Overrides the pino options derived from config (tests pass `false`). */
   logger?: FastifyServerOptions['logger'];
   authenticators?: CoreOptions['authenticators'];
+  /** How often a refused LDAP service account is tried again (tests shorten it). */
+  ldapRecheckEveryMs?: number;
   /** Node process metrics (event loop, heap) on /metrics; default on. */
   processMetrics?: boolean;
   /** Told of every route as it is registered (tests list the routes). */
@@ -50,8 +53,9 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   capConnections(app.server, config.limits, addressList(config.trustedProxies, 'trustedProxies'));
   const metrics = new Metrics({ processMetrics: opts.processMetrics ?? true });
   registerErrorHandling(app, metrics);
+  separateAdminListener(app, config, tls);
   await app.register(formbody);
-  await app.register(core, { config, metrics, authenticators: opts.authenticators });
+  await app.register(core, { config, metrics, authenticators: opts.authenticators, ldapRecheckEveryMs: opts.ldapRecheckEveryMs });
   await app.register(tokenRoutes);
   await app.register(keyRoutes);
   await app.register(healthRoutes);

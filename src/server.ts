@@ -4,6 +4,7 @@ import { splitListen } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { reloadTlsOnChange, warnIfPlainHttpOffLoopback } from './tls.js';
 import { signingKeyExists } from './token/keys/load.js';
+import { ensureBundle } from './token/keys/rotation-files.js';
 
 /** Starts the service: keys on first start, then the app, then listening; stops on SIGTERM/SIGINT. */
 export async function startServer(config: Config, opts: AppOptions = {}): Promise<FastifyInstance> {
@@ -13,7 +14,16 @@ export async function startServer(config: Config, opts: AppOptions = {}): Promis
   const createdKeys = !(await signingKeyExists(config.token.keysDir));
   // Loaded only on the first start: the certificate library costs every later start 50 ms.
   if (createdKeys) await (await import('./token/keys/generate.js')).generateSigningKey({ dir: config.token.keysDir, algorithm: config.token.algorithm });
+  const wroteBundle = createdKeys ? false : await ensureBundle(config.token.keysDir).catch((err: Error) => err);
   const app = await buildApp(config, opts);
+  if (wroteBundle instanceof Error) {
+    app.log.warn(
+      { dir: config.token.keysDir, reason: wroteBundle.message },
+      'could not write bundle.pem into the keys directory; the registry can use token.crt until the first rotation',
+    );
+  } else if (wroteBundle) {
+    app.log.info({ dir: config.token.keysDir }, 'wrote bundle.pem beside token.crt: point the registry rootcertbundle at it before rotating keys');
+  }
   if (createdKeys) app.log.info({ dir: config.token.keysDir, algorithm: config.token.algorithm }, 'generated a token signing key and certificate');
   const boot = app.services.bootstrap;
   if (boot.generatedPassword) {
@@ -25,7 +35,9 @@ export async function startServer(config: Config, opts: AppOptions = {}): Promis
   }
   const [host, port] = splitListen(config.listen);
   reloadTlsOnChange(app, config.tls);
+  reloadKeysOnSighup(app);
   await app.listen({ host, port });
+  if (app.adminListener) app.log.info({ url: await app.adminListener.listen() }, 'admin API and /metrics listening here only (adminListen)');
   warnIfPlainHttpOffLoopback(app, config, host);
   const stop = async (signal: string) => {
     app.log.info({ signal }, 'shutting down');
@@ -34,5 +46,18 @@ export async function startServer(config: Config, opts: AppOptions = {}): Promis
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
+
   return app;
+}
+
+/**
+ * Keys are also watched; SIGHUP is for directories a watch does not see change (some network
+ * and container volume mounts). Registered before listening: hooks cannot be added after.
+ */
+function reloadKeysOnSighup(app: FastifyInstance): void {
+  const reloadKeys = () => void app.services.keys.reload('SIGHUP');
+  process.on('SIGHUP', reloadKeys);
+  app.addHook('onClose', async () => {
+    process.removeListener('SIGHUP', reloadKeys);
+  });
 }

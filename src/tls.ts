@@ -42,7 +42,7 @@ export function reloadTlsOnChange(app: FastifyInstance, tls: Config['tls']): voi
     try {
       const files = readTlsFiles(tls);
       if (!files) return;
-      (app.server as unknown as HttpsServer).setSecureContext(files);
+      for (const server of [app.server, app.adminListener?.server]) (server as unknown as HttpsServer | undefined)?.setSecureContext(files);
       app.log.info({ certFile }, 'TLS certificate reloaded');
     } catch (err) {
       app.log.warn({ certFile, reason: (err as Error).message }, 'TLS certificate files changed but could not be used; keeping the previous ones');

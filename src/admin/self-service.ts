@@ -48,7 +48,8 @@ export class SelfService {
     checkPassword(newPassword.reveal());
     if (newPassword.reveal() === oldPassword.reveal()) throw new InvalidRequestError('the new password is the same as the old one');
     const confirmed = await this.verifyLogin(address, caller.username, oldPassword);
-    if (confirmed?.userId !== caller.userId) throw new DeniedError('oldPassword is not the current password');
+    // A personal access token checks out as a login too, but it is not the password.
+    if (confirmed?.userId !== caller.userId || confirmed.accessToken) throw new DeniedError('oldPassword is not the current password');
     await this.admin.updateUser(caller.username, { password: newPassword });
   }
 }

@@ -1,4 +1,5 @@
 import type { PasswordHasher } from '../auth/password-hasher.js';
+import type { GroupDirectory } from '../domain/authn.js';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../domain/errors.js';
 import type { MemberRecord, Principal, ProjectRecord, Role, UserRecord } from '../domain/model.js';
 import type { Store, UsersRepository } from '../domain/repositories.js';
@@ -10,6 +11,8 @@ export class AdminService {
   constructor(
     private readonly store: Store,
     private readonly hasher: PasswordHasher,
+    /** When LDAP is configured: `group:` members are looked up there. */
+    private readonly directory?: GroupDirectory,
   ) {}
 
   /** A name that differs from an existing one only in case is refused: no look-alike accounts. */
@@ -29,6 +32,19 @@ export class AdminService {
 
   async listUsers(): Promise<UserRecord[]> {
     return this.store.users.list();
+  }
+
+  /** The user and the projects they are a direct member of (group memberships are the directory's). */
+  async showUser(username: string): Promise<{ user: UserRecord; memberships: { project: string; role: Role }[] }> {
+    const user = await this.store.users.find(username);
+    if (!user) throw new NotFoundError(`user ${username} not found`);
+    const memberships: { project: string; role: Role }[] = [];
+    for (const project of await this.store.projects.list()) {
+      for (const m of await this.store.projects.members(project.name)) {
+        if (m.principal.kind === 'user' && m.principal.name === user.username) memberships.push({ project: project.name, role: m.role });
+      }
+    }
+    return { user, memberships };
   }
 
   /** A new password or disabling the account revokes every identity token the user holds. */
@@ -87,9 +103,19 @@ export class AdminService {
     return this.store.projects.members(project);
   }
 
-  setMember(project: string, principal: Principal, role: Role): Promise<void> {
+  /**
+   * Sets the membership; for a directory group the directory is asked too, and a name it does
+   * not know (a typo, most likely) comes back as a warning: the membership stands, matching no one.
+   */
+  async setMember(project: string, principal: Principal, role: Role): Promise<{ warning?: string }> {
     if (principal.name.trim() === '') throw new InvalidRequestError('member name is empty');
-    return this.store.projects.setMember(project, principal, role);
+    await this.store.projects.setMember(project, principal, role);
+    if (principal.kind !== 'group' || !this.directory) return {};
+    const check = await this.directory.checkGroup(principal.name);
+    if (check.kind === 'found') return {};
+    if (check.kind === 'missing')
+      return { warning: `the directory has no group "${principal.name}": group:${principal.name} was set, but matches nobody until such a group exists` };
+    return { warning: `group:${principal.name} was set, but could not be checked against the directory: ${check.reason}` };
   }
 
   removeMember(project: string, principal: Principal): Promise<void> {

@@ -16,7 +16,11 @@ export class Authorizer {
     // A robot has no memberships: the read only tells which projects exist.
     const userId = identity && !identity.robot ? identity.userId : null;
     const access = await this.projects.accessFor(userId, identity?.groups ?? [], names);
-    return decide(requested, { admin: identity?.admin ?? false, anonymous: identity === null, robot: identity?.robot?.permissions }, access);
+    return decide(
+      requested,
+      { admin: identity?.admin ?? false, anonymous: identity === null, robot: identity?.robot?.permissions, limits: identity?.accessToken?.limits },
+      access,
+    );
   }
 
   async authorize(identity: Identity | null, requested: readonly ResourceScope[]): Promise<ResourceScope[]> {

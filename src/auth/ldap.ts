@@ -1,5 +1,6 @@
 import type { AuthOutcome, Authenticator, BeforeCheck, Directory, DirectoryUser } from '../domain/authn.js';
 import { BackendUnavailableError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
 import type { Identity, UserRecord } from '../domain/model.js';
 import type { UsersRepository } from '../domain/repositories.js';
 import type { Secret } from '../domain/secret.js';
@@ -28,6 +29,7 @@ export class LdapAuthenticator implements Authenticator {
     private readonly directory: Directory,
     private readonly users: UsersRepository,
     private readonly opts: LdapAuthOptions,
+    private readonly logger?: Logger,
   ) {
     this.#cache = new CredentialCache({ ttlMs: opts.cacheTtlSeconds * 1000, maxEntries: opts.cacheSize });
     this.#adminGroups = new Set(opts.adminGroups.map((g) => g.toLowerCase()));
@@ -39,7 +41,10 @@ export class LdapAuthenticator implements Authenticator {
     if (username.length === 0 || username.length > 256 || /\p{Cc}/u.test(username)) return { kind: 'unknown' };
     const row = await this.users.find(username);
     if (row && row.source !== 'ldap') return { kind: 'unknown' };
-    if (row?.disabled) return { kind: 'denied', reason: 'disabled' };
+    if (row?.disabled) {
+      this.logger?.info({ user: row.username }, 'login refused: the account is disabled (the directory was not asked)');
+      return { kind: 'denied', reason: 'disabled' };
+    }
     // A password changed in the directory is honoured once the cached login expires.
     const key = this.#cache.keyFor(username, password.reveal());
     let user = this.#cache.get(key);

@@ -1,4 +1,5 @@
 import type { AuthOutcome, Authenticator, BeforeCheck } from '../domain/authn.js';
+import type { Logger } from '../domain/logger.js';
 import type { Identity, UserRecord } from '../domain/model.js';
 import type { UsersRepository } from '../domain/repositories.js';
 import type { Secret } from '../domain/secret.js';
@@ -11,6 +12,7 @@ export class LocalAuthenticator implements Authenticator {
   constructor(
     private readonly users: UsersRepository,
     private readonly hasher: PasswordHasher,
+    private readonly logger?: Logger,
   ) {}
 
   async authenticate(username: string, password: Secret, beforeCheck?: BeforeCheck): Promise<AuthOutcome> {
@@ -19,7 +21,11 @@ export class LocalAuthenticator implements Authenticator {
     if (!user || user.source !== 'local' || user.passwordHash === null) return { kind: 'unknown' };
     const ok = await this.hasher.verify(password, user.passwordHash, beforeCheck);
     if (!ok) return { kind: 'denied', reason: 'bad_password' };
-    if (user.disabled) return { kind: 'denied', reason: 'disabled' };
+    if (user.disabled) {
+      // The client only hears "invalid credentials": whether the account exists is the admin's to know.
+      this.logger?.info({ user: user.username }, 'login refused: the account is disabled');
+      return { kind: 'denied', reason: 'disabled' };
+    }
     return { kind: 'ok', identity: { username: user.username, userId: user.id, admin: user.admin, groups: [], source: 'local' } };
   }
 

@@ -1,5 +1,6 @@
 import type { DenialReason } from '../domain/audit.js';
 import {
+  type AccessTokenLimits,
   DEFAULT_PROJECT,
   type ProjectAccess,
   REPOSITORY_ACTIONS,
@@ -32,6 +33,8 @@ export interface Grantee {
   anonymous: boolean;
   /** A robot's permissions: all it may do, whatever the project's roles or visibility say. */
   robot?: readonly RobotPermission[];
+  /** A personal access token's limits: what the grantee's own rights are narrowed to. */
+  limits?: AccessTokenLimits;
 }
 
 /** What granted an action. */
@@ -64,6 +67,15 @@ type Verdict = Omit<ActionDecision, 'type' | 'name' | 'action'>;
 
 /** Why one repository action is granted or not, to a grantee, in one project (undefined: no such project). */
 function judge(who: Grantee, name: string, project: ProjectAccess | undefined, action: RepositoryAction): Verdict {
+  const own = ownVerdict(who, name, project, action);
+  // A personal access token narrows what its owner may do; it never adds.
+  if (!own.granted || !who.limits) return own;
+  const { projects, actions } = who.limits;
+  if ((projects !== null && !projects.includes(name)) || !actions.includes(action)) return { granted: false, rule: 'token_limits', project: name };
+  return own;
+}
+
+function ownVerdict(who: Grantee, name: string, project: ProjectAccess | undefined, action: RepositoryAction): Verdict {
   if (!project) return { granted: false, rule: 'no_such_project', project: name };
   if (who.robot) {
     const p = who.robot.find((r) => (r.project === null || r.project === name) && r.actions.includes(action));
@@ -101,8 +113,9 @@ function judgeScope(scope: ResourceScope, who: Grantee, projects: ReadonlyMap<st
     const project = projects.get(name);
     verdictOf = (a) => judge(who, name, project, a);
   } else if (scope.type === 'registry' && scope.name === 'catalog') {
-    // The catalog lists every repository, so only system admins see it (never a robot).
-    const admin = who.admin && !who.robot;
+    // The catalog lists every repository, so only system admins see it (never a robot, nor a
+    // token limited to some projects).
+    const admin = who.admin && !who.robot && (!who.limits || who.limits.projects === null);
     verdictOf = () => (admin ? { granted: true, rule: 'system_admin' } : { granted: false, rule: 'admin_only' });
   } else {
     verdictOf = () => ({ granted: false, rule: 'unknown_resource' });
@@ -153,4 +166,9 @@ export function decide(requested: readonly ResourceScope[], who: Grantee, projec
 /** The grant alone. */
 export function grant(requested: readonly ResourceScope[], who: Grantee, projects: ReadonlyMap<string, ProjectAccess>): ResourceScope[] {
   return decide(requested, who, projects).granted;
+}
+
+/** The actions a grantee may take on repositories of one project (undefined: no such project). */
+export function permittedActions(who: Grantee, name: string, project: ProjectAccess | undefined): Set<RepositoryAction> {
+  return new Set(REPOSITORY_ACTIONS.filter((a) => judge(who, name, project, a).granted));
 }

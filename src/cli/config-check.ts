@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { stringify } from 'yaml';
 import { loadConfig } from '../config/load.js';
 import { isPortcullisError } from '../domain/errors.js';
+import { CliError, isJson, printJson } from './output.js';
 
 const SECRET_KEY = /password|secret/i;
 
@@ -26,17 +27,19 @@ export function addConfigCommands(program: Command): void {
       'validate the configuration (file, defaults and PORTCULLIS_* variables) and print it resolved, secrets masked; exit 1 with every error otherwise',
     )
     .option('-c, --config <file>', 'configuration file (PORTCULLIS_CONFIG)')
-    .action(async (o: { config?: string }, cmd: Command) => {
-      const json = cmd.optsWithGlobals<{ json?: boolean }>().json === true;
+    .action(async (o: { config?: string }) => {
       try {
         const resolved = maskSecrets(await loadConfig(o.config ?? process.env.PORTCULLIS_CONFIG));
-        process.stdout.write(json ? `${JSON.stringify(resolved, null, 2)}\n` : `# configuration is valid; resolved, secrets masked\n${stringify(resolved)}`);
+        if (isJson()) printJson(resolved);
+        else process.stdout.write(`# configuration is valid; resolved, secrets masked\n${stringify(resolved)}`);
       } catch (err) {
         if (!isPortcullisError(err) || err.code !== 'CONFIG_INVALID') throw err;
         const errors = err.message.split('\n');
-        if (json) process.stdout.write(`${JSON.stringify({ valid: false, errors }, null, 2)}\n`);
-        else process.stderr.write(`configuration is invalid:\n${errors.map((e) => `  - ${e}`).join('\n')}\n`);
-        process.exitCode = 1;
+        throw new CliError(
+          'configuration is invalid',
+          { errors },
+          errors.map((e) => `- ${e}`),
+        );
       }
     });
 }

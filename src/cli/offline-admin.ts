@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { Secret } from '../domain/secret.js';
-import { promptHidden, readStdin } from './prompt.js';
+import { done } from './output.js';
+import { readStdin, terminal } from './prompt.js';
 
 /** A new password twice on a terminal, or once from stdin. */
 async function newPassword(fromStdin: boolean, username: string): Promise<string> {
   if (fromStdin) return readStdin();
-  const [first, second] = await promptHidden(`New password for ${username}: `, 'Again: ');
-  if (first !== second) throw new Error('the two passwords differ; nothing changed');
-  return first ?? '';
+  return terminal().newPassword(`New password for ${username}: `);
 }
 
 export function addOfflineAdminCommands(program: Command): void {
@@ -33,6 +32,6 @@ export function addOfflineAdminCommands(program: Command): void {
       } finally {
         await close();
       }
-      process.stdout.write(`password of ${username} reset; its identity tokens are revoked\n`);
+      done(`password of ${username} reset; its identity tokens are revoked`, { username, passwordReset: true });
     });
 }

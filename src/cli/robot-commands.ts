@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { seg } from './admin-client.js';
-import { client, done, print } from './admin-commands.js';
+import { confirmOrRefuse, YES_HELP } from './confirm.js';
+import { client } from './connection.js';
+import { done, isJson, print, printJson } from './output.js';
 
 const OUTPUTS = ['secret', 'dockerconfigjson', 'k8s-secret'] as const;
 type Output = (typeof OUTPUTS)[number];
@@ -48,7 +50,10 @@ const defaultSecretName = (robot: string) =>
     .replace(/^-+|-+$/g, '')
     .slice(0, 253);
 
-function checkOutput(o: OutputOptions): Output {
+function checkOutput(o: OutputOptions, cmd: Command): Output {
+  // --json prints the robot with its secret; another format asked for as well is a contradiction.
+  if (isJson() && cmd.getOptionValueSource('output') === 'cli' && o.output !== 'secret')
+    throw new Error(`--json prints the robot with its secret as JSON; leave out --output ${o.output}`);
   const output = OUTPUTS.find((x) => x === o.output);
   if (!output) throw new Error(`--output must be one of ${OUTPUTS.join(', ')}`);
   if (output !== 'secret' && !o.registry) throw new Error(`--output ${output} needs --registry HOST`);
@@ -57,7 +62,8 @@ function checkOutput(o: OutputOptions): Output {
 
 function emit(output: Output, o: OutputOptions, robot: WithSecret): void {
   const registry = o.registry as string;
-  if (output === 'secret') done(robot.secret);
+  if (isJson()) printJson(robot);
+  else if (output === 'secret') done(robot.secret);
   else if (output === 'dockerconfigjson') done(dockerConfigJson(registry, robot.name, robot.secret));
   else process.stdout.write(k8sSecret({ registry, name: o.secretName ?? defaultSecretName(robot.name), namespace: o.namespace }, robot.name, robot.secret));
 }
@@ -101,44 +107,57 @@ export function addRobotCommands(program: Command): void {
         },
         cmd: Command,
       ) => {
-        const output = checkOutput(o);
+        const output = checkOutput(o, cmd);
         if (o.project && o.permission) throw new Error('--permission is for system robots; a project robot takes --actions');
         const permissions = o.project ? [{ project: o.project, actions: o.actions.split(',') }] : o.permission;
         if (!permissions) throw new Error('a system robot needs --permission PROJECT:ACTIONS (or give --project)');
         const body = { name, project: o.project, description: o.description, expiresInDays: o.expiresInDays, permissions };
         const created = await client(cmd).call<WithSecret>('POST', '/robots', body);
-        process.stderr.write(`robot ${created.name} created; its secret is shown only now\n`);
+        if (!isJson()) process.stderr.write(`robot ${created.name} created; its secret is shown only now\n`);
         emit(output, o, created);
       },
     );
   withOutputOptions(robot.command('refresh <name>').description('replace the secret (the old one stops at once) and print the new one')).action(
     async (name: string, o: OutputOptions, cmd: Command) => {
-      const output = checkOutput(o);
+      const output = checkOutput(o, cmd);
       const refreshed = await client(cmd).call<WithSecret>('POST', `/robots/${seg(name)}/refresh`, {});
-      process.stderr.write(`robot ${refreshed.name} has a new secret; the old one no longer works\n`);
+      if (!isJson()) process.stderr.write(`robot ${refreshed.name} has a new secret; the old one no longer works\n`);
       emit(output, o, refreshed);
     },
   );
   robot
     .command('ls')
+    .description('list robot accounts, without their secrets')
     .option('--project <project>', 'only the robots of this project')
     .action(async (o: { project?: string }, cmd: Command) => {
       const query = o.project ? `?project=${seg(o.project)}` : '';
       print(cmd, await client(cmd).call('GET', `/robots${query}`), ['name', 'project', 'disabled', 'expiresAt', 'lastUsedAt']);
     });
-  robot.command('show <name>').action(async (name: string, _o: unknown, cmd: Command) => {
-    process.stdout.write(`${JSON.stringify(await client(cmd).call('GET', `/robots/${seg(name)}`), null, 2)}\n`);
-  });
-  robot.command('disable <name>').action(async (name: string, _o: unknown, cmd: Command) => {
-    await client(cmd).call('PATCH', `/robots/${seg(name)}`, { disabled: true });
-    done(`robot ${name} disabled`);
-  });
-  robot.command('enable <name>').action(async (name: string, _o: unknown, cmd: Command) => {
-    await client(cmd).call('PATCH', `/robots/${seg(name)}`, { disabled: false });
-    done(`robot ${name} enabled`);
-  });
-  robot.command('rm <name>').action(async (name: string, _o: unknown, cmd: Command) => {
-    await client(cmd).call('DELETE', `/robots/${seg(name)}`);
-    done(`robot ${name} removed`);
-  });
+  robot
+    .command('show <name>')
+    .description('show a robot (JSON): permissions, expiry, last use; never the secret')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      printJson(await client(cmd).call('GET', `/robots/${seg(name)}`));
+    });
+  robot
+    .command('disable <name>')
+    .description("refuse the robot's logins until enabled again")
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      done(`robot ${name} disabled`, await client(cmd).call<object>('PATCH', `/robots/${seg(name)}`, { disabled: true }));
+    });
+  robot
+    .command('enable <name>')
+    .description('let a disabled robot log in again')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      done(`robot ${name} enabled`, await client(cmd).call<object>('PATCH', `/robots/${seg(name)}`, { disabled: false }));
+    });
+  robot
+    .command('rm <name>')
+    .description('delete a robot: its secret stops working at once; asks first (--yes without a terminal)')
+    .option('-y, --yes', YES_HELP)
+    .action(async (name: string, o: { yes?: boolean }, cmd: Command) => {
+      await confirmOrRefuse(`remove robot ${name}`, o);
+      await client(cmd).call('DELETE', `/robots/${seg(name)}`);
+      done(`robot ${name} removed`, { removed: 'robot', name });
+    });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { client, done, print } from './admin-commands.js';
+import { client } from './connection.js';
+import { done, isJson, print, printJson } from './output.js';
 import { promptHidden, readStdin } from './prompt.js';
 
 interface Me {
@@ -29,10 +30,10 @@ Directory (LDAP) users change their password in the directory.`;
 export function addSelfCommands(program: Command): void {
   program
     .command('whoami')
-    .description('show the user the connection logs in as (--user, PORTCULLIS_USER): name, admin flag, source')
+    .description('show the user the connection logs in as (--user, PORTCULLIS_USER): name, admin flag, source, directory groups')
     .action(async (_o: unknown, cmd: Command) => {
       const me = await client(cmd, { whose: 'your' }).call<Me>('GET', '/me');
-      if (cmd.optsWithGlobals<{ json?: boolean }>().json) process.stdout.write(`${JSON.stringify(me, null, 2)}\n`);
+      if (isJson()) printJson(me);
       else print(cmd, [{ ...me, groups: me.groups.join(',') }], ['username', 'admin', 'source', 'groups']);
     });
   program
@@ -43,7 +44,7 @@ export function addSelfCommands(program: Command): void {
     .action(async (o: { passwordStdin?: boolean }, cmd: Command) => {
       const change = o.passwordStdin ? twoLines(await readStdin()) : await askOnTerminal();
       await client(cmd, { whose: 'your', fallbackPassword: change.oldPassword }).call('PUT', '/me/password', change);
-      done('password changed; your identity tokens are revoked, so docker logins must log in again');
+      done('password changed; your identity tokens are revoked, so docker logins must log in again', { passwordChanged: true });
     });
 }
 

@@ -11,10 +11,13 @@ import { closest } from './suggest.js';
 
 type Env = Record<string, string | undefined>;
 
-/** Environment variables and the config key each one sets. */
-/** `within`: applied only when the config has that section (a secret for an optional backend). */
+/**
+ * Environment variables and the config key each one sets. `within`: applied only when the
+ * config has that section (a secret for an optional backend).
+ */
 const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'; within?: string }> = {
   PORTCULLIS_LISTEN: { path: ['listen'], kind: 'string' },
+  PORTCULLIS_ADMIN_LISTEN: { path: ['adminListen'], kind: 'string' },
   PORTCULLIS_PUBLIC_URL: { path: ['publicUrl'], kind: 'string' },
   PORTCULLIS_DATA_DIR: { path: ['dataDir'], kind: 'string' },
   PORTCULLIS_DATABASE_URL: { path: ['database', 'url'], kind: 'string' },
@@ -33,6 +36,9 @@ const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'
   // Keeps the directory service account's password out of the config file.
   PORTCULLIS_LDAP_BIND_PASSWORD: { path: ['ldap', 'search', 'bindPassword'], kind: 'string', within: 'ldap' },
 };
+
+/** Each variable and the key it sets, for the CLI's help. */
+export const CONFIG_ENV: readonly { name: string; key: string }[] = Object.entries(ENV_KEYS).map(([name, e]) => ({ name, key: e.path.join('.') }));
 
 function envValue(name: string, raw: string, kind: 'string' | 'int' | 'bool'): unknown {
   if (kind === 'string') return raw;

@@ -4,6 +4,12 @@ import { LdapSchema, type LdapSettings } from './ldap.js';
 
 export const ConfigSchema = Obj({
   listen: Type.String({ default: '0.0.0.0:5001', pattern: '^(\\[[0-9a-fA-F:]+\\]|[^:]*):\\d{1,5}$' }),
+  adminListen: Type.Optional(
+    Type.String({
+      pattern: '^(\\[[0-9a-fA-F:]+\\]|[^:]*):\\d{1,5}$',
+      description: 'host:port serving the admin API (/api/v1) and /metrics, which then answer 404 on listen; unset: both on listen',
+    }),
+  ),
   publicUrl: Type.Optional(Type.String({ pattern: '^https?://', description: 'URL the registry and clients reach this service at' })),
   dataDir: Type.String({ default: './data' }),
   database: Obj(

@@ -41,6 +41,7 @@ export const DENIAL_REASONS = [
   'role_lacks_delete',
   'project_private',
   'robot_lacks_permission',
+  'token_limits',
   'admin_only',
   'not_every_action',
   'unknown_resource',

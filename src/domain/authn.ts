@@ -36,6 +36,16 @@ export interface Authenticator {
 export interface DirectoryUser {
   username: string;
   groups: string[];
+  /** Where the directory keeps the entry, when it was read (diagnostics: `portcullis ldap test`). */
+  dn?: string;
+}
+
+/** Whether the directory knows a group by the name members use (`group:NAME`). */
+export type GroupCheck = { kind: 'found' } | { kind: 'missing' } | { kind: 'unchecked'; reason: string };
+
+/** The directory as the admin rules see it: group names checked when a `group:` member is set. */
+export interface GroupDirectory {
+  checkGroup(name: string): Promise<GroupCheck>;
 }
 
 export type DirectoryLogin = { kind: 'ok'; user: DirectoryUser } | { kind: 'denied' } | { kind: 'unknown' };
@@ -47,6 +57,17 @@ export interface Directory {
   /** The user's current groups without a password; null when the entry is gone. */
   lookUp(username: string): Promise<DirectoryUser | null>;
   close(): Promise<void>;
+}
+
+/** The whole directory client: logins, group checks for the admin rules, and its health. */
+export interface DirectoryService extends Directory, GroupDirectory {
+  /** Binds as the service account now (at start): undefined when it works, or there is none. */
+  checkServiceAccount(): Promise<string | undefined>;
+  /**
+   * Why the service account cannot bind, in words (`... invalid credentials (49)`), as last
+   * found; undefined while it works. Readiness reads this; it never binds.
+   */
+  serviceAccountProblem(): string | undefined;
 }
 
 /** Computes and checks bcrypt hashes somewhere off the event loop. */

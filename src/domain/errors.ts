@@ -83,9 +83,16 @@ export class ConflictError extends PortcullisError {
 export class BackendUnavailableError extends PortcullisError {
   readonly backend: string;
 
-  constructor(backend: string, cause?: unknown) {
+  /**
+   * The outage was logged once where it was found (a refused LDAP service account): requests
+   * that meet it must not log it again each.
+   */
+  readonly alreadyLogged: boolean;
+
+  constructor(backend: string, cause?: unknown, opts: { alreadyLogged?: boolean } = {}) {
     super('BACKEND_UNAVAILABLE', `${backend} is unavailable`, { cause });
     this.backend = backend;
+    this.alreadyLogged = opts.alreadyLogged ?? false;
   }
 }
 

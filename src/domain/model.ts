@@ -91,6 +91,35 @@ export interface RobotRecord {
   lastUsedIp: string | null;
 }
 
+/** A personal access token starts with this: `pcp_...`, usable as its owner's password. */
+export const ACCESS_TOKEN_PREFIX = 'pcp_';
+
+/**
+ * What a personal access token may reach at most; its owner's rights at the time of each request
+ * narrow it further. `projects: null` means every project the owner can reach.
+ */
+export interface AccessTokenLimits {
+  projects: readonly string[] | null;
+  actions: readonly RepositoryAction[];
+}
+
+/** A personal access token: named, owned by a user, limited, expiring. */
+export interface AccessTokenRecord {
+  id: number;
+  /** The owner's username. */
+  owner: string;
+  ownerId: number;
+  name: string;
+  /** Hex SHA-256 of the token. */
+  tokenHash: string;
+  limits: AccessTokenLimits;
+  /** null: never. */
+  expiresAt: Date | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  lastUsedIp: string | null;
+}
+
 /** Who a token is for, once a backend vouched for them. */
 export interface Identity {
   username: string;
@@ -102,4 +131,6 @@ export interface Identity {
   source: UserSource;
   /** Set for a robot: what it may do is its permissions, never memberships or public pulls. */
   robot?: { id: number; permissions: readonly RobotPermission[] };
+  /** Set when the owner logged in with a personal access token: their rights, narrowed to its limits. */
+  accessToken?: { id: number; name: string; limits: AccessTokenLimits };
 }

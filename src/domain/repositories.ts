@@ -1,5 +1,7 @@
 import type { AuditRepository } from './audit.js';
 import type {
+  AccessTokenLimits,
+  AccessTokenRecord,
   MemberRecord,
   Principal,
   ProjectAccess,
@@ -106,15 +108,61 @@ export interface RobotsRepository {
   recordUses(uses: readonly RobotUse[]): Promise<void>;
 }
 
+export interface NewAccessToken {
+  ownerId: number;
+  name: string;
+  tokenHash: string;
+  limits: AccessTokenLimits;
+  expiresAt: Date | null;
+}
+
+/** Personal access tokens; they go with their owner (ON DELETE CASCADE). */
+export interface AccessTokensRepository {
+  /** The token with this hash: the hot path's one read. */
+  findByHash(tokenHash: string): Promise<AccessTokenRecord | null>;
+  /** One owner's tokens, or every token. */
+  list(ownerId?: number): Promise<AccessTokenRecord[]>;
+  /** ConflictError when the owner already has a token of that name. */
+  create(token: NewAccessToken): Promise<AccessTokenRecord>;
+  /** NotFoundError when the owner has no such token. */
+  delete(ownerId: number, id: number): Promise<void>;
+  /** Records when and from where tokens were last used (the caller batches them). */
+  recordUses(uses: readonly RobotUse[]): Promise<void>;
+}
+
 export interface Repositories {
   users: UsersRepository;
   projects: ProjectsRepository;
   refreshTokens: RefreshTokensRepository;
   robots: RobotsRepository;
+  accessTokens: AccessTokensRepository;
 }
 
 /** Decisions that must not interleave across replicas, each with its own lock. */
 export type SerializedDecision = 'bootstrap' | 'admins' | 'usernames';
+
+/** What one replica signs tokens with and publishes, as it last reported. */
+export interface SigningKeyReport {
+  /** Random per process: a restarted replica is a new one. */
+  instanceId: string;
+  host: string;
+  pid: number;
+  signingKid: string;
+  publishedKids: string[];
+}
+
+/**
+ * Every replica on one store heartbeats its keys here, so a replica signing with a key the
+ * others do not publish (a keys directory of its own, a rotation it missed) is found.
+ */
+export interface SigningKeysRepository {
+  /**
+   * Records `mine` as seen now, by the store's clock; forgets replicas silent for
+   * `forgetSeconds`; returns the other replicas heard from within `liveSeconds`.
+   */
+  report(mine: SigningKeyReport, liveSeconds: number, forgetSeconds: number): Promise<SigningKeyReport[]>;
+  remove(instanceId: string): Promise<void>;
+}
 
 /** Where users, projects and identity tokens live: the embedded database or PostgreSQL. */
 export interface Store extends Repositories {
@@ -123,6 +171,8 @@ export interface Store extends Repositories {
   readonly loginFailures: LoginFailuresRepository;
   /** Written in batches by the audit writer, never on the hot path. */
   readonly audit: AuditRepository;
+  /** The keys each replica signs with and publishes. */
+  readonly signingKeys: SigningKeysRepository;
   /**
    * Runs fn in one transaction that holds the decision's lock, so a check and the change it
    * allows happen as one step even when several replicas decide at once.

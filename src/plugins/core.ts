@@ -16,6 +16,7 @@ export interface CoreOptions {
   metrics: Metrics;
   /** Replaces the built-in authenticator of that name (tests). */
   authenticators?: Record<string, AuthenticatorFactory> | undefined;
+  ldapRecheckEveryMs?: number | undefined;
 }
 
 /** Decorates the app with the services the composition root builds, and closes them with it. */
@@ -25,6 +26,7 @@ async function core(app: FastifyInstance, opts: CoreOptions): Promise<void> {
     onPasswordCheck: (result) => opts.metrics.passwordChecks.inc({ result }),
     authenticators: opts.authenticators,
     onAuditDrop: (count) => opts.metrics.auditDropped.inc(count),
+    ldapRecheckEveryMs: opts.ldapRecheckEveryMs,
   });
   opts.metrics.auditBufferedNow = () => services.audit.buffered;
   app.addHook('onClose', close);

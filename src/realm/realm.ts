@@ -51,10 +51,13 @@ export interface RealmDeps {
   chain: AuthChain;
   authorizer: Authorizer;
   identityTokens: IdentityTokens;
-  signer: TokenSigner;
+  /** The ring of the running service: it signs with whichever key is current at the time. */
+  signer: Pick<TokenSigner, 'sign'>;
   throttle: LoginThrottle;
   /** Told of every robot login that gets a token (last used at, from where). */
   robotUsage?: { record(robotId: number, address: string): void };
+  /** The same for personal access tokens. */
+  accessTokenUsage?: { record(tokenId: number, address: string): void };
   /** Told of every token request, issued or refused; never waits. */
   audit?: AuditSink;
   /** Failed logins are logged with the username and the reason (never the password). */
@@ -92,6 +95,7 @@ export class Realm {
       if (req.credentials.kind === 'password') trace.method = methodOf(identity);
     }
     if (identity?.robot) this.deps.robotUsage?.record(identity.robot.id, req.address);
+    if (identity?.accessToken) this.deps.accessTokenUsage?.record(identity.accessToken.id, req.address);
     const decision = await this.deps.authorizer.decide(identity, req.scopes);
     trace.actions = decision.actions;
     trace.granted = decision.granted;
@@ -114,8 +118,9 @@ export class Realm {
       granted: decision.granted,
     };
     trace.jti = jwtId;
-    // A robot's secret is already a token: it gets no identity token beside it.
-    if (identity && !identity.robot && req.offline && req.credentials.kind === 'password' && this.settings.identityTokens) {
+    // A robot's secret and a personal access token are already tokens: no identity token beside
+    // them, which would carry the owner's whole rights past the token's limits.
+    if (identity && !identity.robot && !identity.accessToken && req.offline && req.credentials.kind === 'password' && this.settings.identityTokens) {
       grant.refreshToken = await this.deps.identityTokens.issue(identity, req.clientId);
     }
     return grant;

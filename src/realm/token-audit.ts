@@ -27,6 +27,7 @@ export interface TraceRequest {
 /** How an identity proved itself; a refused password login stays `password`. */
 export function methodOf(identity: Identity): AuthMethod {
   if (identity.robot) return 'robot';
+  if (identity.accessToken) return 'pat';
   return identity.source === 'ldap' ? 'ldap' : 'password';
 }
 

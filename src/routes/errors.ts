@@ -81,7 +81,10 @@ export function registerErrorHandling(app: FastifyInstance, metrics?: Metrics): 
     if (err instanceof BackendUnavailableError) metrics?.backendUnavailable.inc({ backend: err.backend });
     if (isPortcullisError(err)) {
       const status = STATUS[err.code];
-      if (status >= 500) request.log.warn({ code: err.code, cause: (err.cause as Error | undefined)?.message }, err.message);
+      if (status >= 500) {
+        const quiet = err instanceof BackendUnavailableError && err.alreadyLogged;
+        request.log[quiet ? 'debug' : 'warn']({ code: err.code, cause: (err.cause as Error | undefined)?.message }, err.message);
+      }
       const message = err.code === 'BACKEND_UNAVAILABLE' ? 'a backend is unavailable; try again shortly' : status >= 500 ? 'internal error' : err.message;
       if (err instanceof ThrottledError) {
         reply.header('Retry-After', String(err.retryAfterSeconds));

@@ -4,13 +4,13 @@
  * made local) and must then accept Portcullis tokens configured as the compose file configures
  * Portcullis.
  */
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { skopeoClient, type SkopeoClient } from '../harness/clients/skopeo.js';
 import { makeOciImage, type OciImage } from '../harness/image.js';
-import { requireBinary, tempDir } from '../harness/proc.js';
+import { requireBinary } from '../harness/proc.js';
 import { startRegistry, type Registry } from '../harness/registry.js';
 import { startPortcullis, type Portcullis } from './helpers/portcullis.js';
 import { expectRefused } from './helpers/refusals.js';
@@ -23,7 +23,6 @@ describe('the registry as docker-compose.yml configures it', () => {
   let registry: Registry;
   let skopeo: SkopeoClient;
   let image: OciImage;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
 
   beforeAll(async () => {
     for (const bin of ['docker-registry', 'skopeo']) await requireBinary(bin);
@@ -31,9 +30,8 @@ describe('the registry as docker-compose.yml configures it', () => {
     const registryEnv = compose.services.registry!.environment;
     const portcullisEnv = compose.services.portcullis!.environment;
     portcullis = await startPortcullis({ service: portcullisEnv.PORTCULLIS_SERVICE, issuer: portcullisEnv.PORTCULLIS_ISSUER });
-    dir = await tempDir('compose');
-    const bundle = join(dir.path, 'token.crt');
-    await writeFile(bundle, portcullis.bundlePem);
+    // The file the compose file names, in the keys directory Portcullis wrote (the shared volume).
+    const bundle = join(portcullis.keysDir, basename(registryEnv.REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE ?? 'unset'));
     const authEnv = Object.fromEntries(Object.entries(registryEnv).filter(([k]) => k.startsWith('REGISTRY_AUTH')));
     registry = await startRegistry({
       realm: '',
@@ -49,7 +47,6 @@ describe('the registry as docker-compose.yml configures it', () => {
     await image?.remove();
     await registry?.stop();
     await portcullis?.stop();
-    await dir?.remove();
   });
 
   it('enforces token auth and accepts Portcullis tokens', async () => {

@@ -31,6 +31,11 @@ export interface Registry {
   /** 'http://127.0.0.1:PORT' */
   url: string;
   stop(): Promise<void>;
+  /**
+   * Stops the registry and starts it again on the same port, storage and config: it re-reads
+   * its rootcertbundle, as a registry restarted on a new bundle does.
+   */
+  restart(): Promise<void>;
   /** Registry output so far (access log included), for failure messages. */
   logs(): string;
 }
@@ -78,18 +83,28 @@ async function startOn(port: number, opts: RegistryOptions, dir: string, bundle:
   await writeFile(configPath, JSON.stringify(config, null, 2));
 
   const env = opts.authEnv ? { ...process.env, ...opts.authEnv } : process.env;
-  const daemon = startDaemon('docker-registry', ['serve', configPath], { cwd: dir, env, keepBytes: 200_000 });
-  try {
-    await pollUntil(() => answersV2(`http://${host}`), daemon.exited, 'registry');
-  } catch (err) {
-    await daemon.stop();
-    throw new Error(`registry did not start: ${(err as Error).message}\n${daemon.output()}`);
-  }
+  let earlier = '';
+  const launch = async () => {
+    const daemon = startDaemon('docker-registry', ['serve', configPath], { cwd: dir, env, keepBytes: 200_000 });
+    try {
+      await pollUntil(() => answersV2(`http://${host}`), daemon.exited, 'registry');
+    } catch (err) {
+      await daemon.stop();
+      throw new Error(`registry did not start: ${(err as Error).message}\n${daemon.output()}`);
+    }
+    return daemon;
+  };
+  let daemon = await launch();
   const stop = async () => {
     await daemon.stop();
     await rm(dir, { recursive: true, force: true });
   };
-  return { host, url: `http://${host}`, stop, logs: daemon.output };
+  const restart = async () => {
+    await daemon.stop();
+    earlier += daemon.output();
+    daemon = await launch();
+  };
+  return { host, url: `http://${host}`, stop, restart, logs: () => (earlier + daemon.output()).slice(-200_000) };
 }
 
 /** With token auth and no token, GET /v2/ answers 401: that means the registry is serving. */

@@ -83,7 +83,7 @@ describe('the portcullis CLI', () => {
       granted(await login('carol', 'carol-password-2'));
       expect(await cliOk(['user', 'revoke-tokens', 'carol'])).toMatch(/0 identity token\(s\) of carol revoked/);
 
-      expect(await cliOk(['user', 'rm', 'carol'])).toMatch(/user carol removed/);
+      expect(await cliOk(['user', 'rm', 'carol', '--yes'])).toMatch(/user carol removed/);
       expect(await t.app.services.store.users.find('carol')).toBeNull();
     });
 
@@ -104,7 +104,7 @@ describe('the portcullis CLI', () => {
       await cliOk(['member', 'rm', 'web', 'group:devs']);
       await cliOk(['member', 'rm', 'web', 'dave']);
       expect(await t.app.services.admin.listMembers('web')).toEqual([]);
-      await cliOk(['project', 'rm', 'web']);
+      await cliOk(['project', 'rm', 'web', '--yes']);
       expect(await t.app.services.store.projects.find('web')).toBeNull();
     });
 
@@ -155,8 +155,8 @@ describe('the portcullis CLI', () => {
 
       await cliFails(['robot', 'create', 'x', '--project', 'ci', '--output', 'dockerconfigjson'], /needs --registry/);
       await cliFails(['robot', 'create', 'x'], /needs --permission/);
-      await cliOk(['robot', 'rm', 'robot$ci+builder']);
-      await cliOk(['robot', 'rm', 'robot$scanner']);
+      await cliOk(['robot', 'rm', 'robot$ci+builder', '--yes']);
+      await cliOk(['robot', 'rm', 'robot$scanner', '--yes']);
       expect(await t.app.services.store.robots.list()).toEqual([]);
     });
 
@@ -165,7 +165,9 @@ describe('the portcullis CLI', () => {
         cliFails(['user', 'add', 'erin', '--password-stdin'], /^portcullis: 400: password must be at least 8 characters/m, { input: 'short' }),
         cliFails(['project', 'create', 'library'], /^portcullis: 409: project library already exists/m),
         cliFails(['member', 'set', 'library', 'ghost', 'developer'], /^portcullis: 404: user ghost not found/m),
-        cliFails(['user', 'ls'], /^portcullis: 401: invalid username or password/m, { env: { PORTCULLIS_PASSWORD: 'wrong-password' } }),
+        cliFails(['user', 'ls'], /^portcullis: 401: invalid credentials or account disabled \(logging in as admin\)/m, {
+          env: { PORTCULLIS_PASSWORD: 'wrong-password' },
+        }),
         cliFails(['user', 'ls'], /admin password needed/, { env: { PORTCULLIS_PASSWORD: '' } }),
         cliFails(['user', 'ls'], /^portcullis: cannot reach http:\/\/127\.0\.0\.1:1\//m, { env: { PORTCULLIS_URL: 'http://127.0.0.1:1' } }),
       ]);
@@ -279,9 +281,50 @@ describe('the portcullis CLI', () => {
         cliFails(['passwd'], /no terminal to ask for a password: use --password-stdin/, { env: frank }),
         cliFails(['user', 'ls'], /^portcullis: 403: only system admins may use the admin API/m, { env: frank }),
         cliFails(['whoami'], /your password needed: set PORTCULLIS_PASSWORD/, { env: { PORTCULLIS_PASSWORD: '' } }),
-        cliFails(['whoami'], /^portcullis: 401: invalid username or password/m, { env: as('frank', 'wrong-password') }),
+        cliFails(['whoami'], /^portcullis: 401: invalid credentials or account disabled \(logging in as frank\)/m, { env: as('frank', 'wrong-password') }),
       ]);
       granted(await login('frank', 'frank-password-4'));
+    });
+  });
+
+  describe('personal access tokens: token create / ls / rm', { timeout: 120_000 }, () => {
+    const gina = { PORTCULLIS_USER: 'gina', PORTCULLIS_PASSWORD: 'gina-password-1' };
+    const pushPull = (password: string) => realmGet(t.app, { service: 'registry', scope: 'repository:tok/app:pull,push' }, basic('gina', password));
+    beforeAll(async () => {
+      await t.app.services.admin.createUser('gina', new Secret('gina-password-1'), false);
+      await t.app.services.admin.createProject('tok', false);
+      await t.app.services.admin.setMember('tok', { kind: 'user', name: 'gina' }, 'developer');
+    });
+
+    it('creates a limited token for the caller, lists it without the token, and revokes it', async () => {
+      const token = (await cliOk(['token', 'create', 'laptop', '--project', 'tok', '--actions', 'pull', '--expires-in-days', '7'], { env: gina })).trim();
+      expect(token).toMatch(/^pcp_[A-Za-z0-9_-]{43}$/);
+      expect(granted(await pushPull(token)).access).toEqual([{ type: 'repository', name: 'tok/app', actions: ['pull'] }]);
+      const table = await cliOk(['token', 'ls'], { env: gina });
+      expect(table).toMatch(/^ID\s+OWNER\s+NAME\s+PROJECTS\s+ACTIONS\s+EXPIRESAT\s+LASTUSEDAT\n\d+\s+gina\s+laptop\s+tok\s+pull\s+20/);
+      expect(table).not.toContain(token);
+      const [listed] = await json<{ id: number; name: string }[]>(['token', 'ls', '--owner', 'gina']);
+      expect(listed?.name).toBe('laptop');
+      const config = JSON.parse(
+        await cliOk(['token', 'create', 'ci', '--output', 'dockerconfigjson', '--registry', 'reg.example.org:5000'], { env: gina }),
+      ) as { auths: Record<string, { auth: string }> };
+      const [user, ciToken] = Buffer.from(config.auths['reg.example.org:5000']?.auth ?? '', 'base64')
+        .toString()
+        .split(':');
+      expect(user).toBe('gina');
+      expect(granted(await pushPull(ciToken as string)).access).toEqual([{ type: 'repository', name: 'tok/app', actions: ['pull', 'push'] }]);
+
+      expect(await cliOk(['token', 'rm', String(listed?.id)], { env: gina })).toMatch(/revoked/);
+      expect(errorCode(await pushPull(token), 401)).toBe('UNAUTHORIZED');
+      // A system admin revokes anyone's.
+      const [ci] = await json<{ id: number }[]>(['token', 'ls', '--all']);
+      await cliOk(['token', 'rm', String(ci?.id), '--owner', 'gina']);
+      expect(errorCode(await pushPull(ciToken as string), 401)).toBe('UNAUTHORIZED');
+      await Promise.all([
+        cliFails(['token', 'rm', 'abc'], /token id must be a number/),
+        cliFails(['token', 'ls', '--owner', 'admin'], /^portcullis: 403: only system admins/m, { env: gina }),
+        cliFails(['token', 'create', 'x', '--output', 'dockerconfigjson'], /needs --registry/, { env: gina }),
+      ]);
     });
   });
 
@@ -330,7 +373,7 @@ describe('the portcullis CLI', () => {
             realm: 'https://auth.example.com/token',
             service: 'my-registry',
             issuer: 'my-issuer',
-            rootcertbundle: '/etc/docker/registry/portcullis-bundle.pem',
+            rootcertbundle: join(keysDir, 'bundle.pem'),
             jwks: '/etc/registry/jwks.json',
           },
         },

@@ -36,6 +36,10 @@ describe('portcullis config check', () => {
     expect(res.stderr).toMatch(/listen is invalid/);
     const json = await check(['--json', 'config', 'check', '-c', file]);
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout)).toEqual({ valid: false, errors: expect.arrayContaining(['ldapp is not a known option (did you mean ldap?)']) });
+    expect(json.stdout).toBe('');
+    expect(JSON.parse(json.stderr)).toEqual({
+      error: 'configuration is invalid',
+      errors: expect.arrayContaining(['ldapp is not a known option (did you mean ldap?)']),
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { access, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../harness/proc.js';
@@ -45,5 +45,24 @@ describe('the signing key files', () => {
     expect(await readdir(keysDir)).toEqual(before);
     // keys generate without --force says the same; with --force it may replace the lone file.
     expect((await cli(['keys', 'generate', '--dir', keysDir])).stderr).toMatch(message);
+  });
+
+  it('keys retire asks on a terminal, and changes nothing unless the answer is yes', async () => {
+    const dir = join(tmp().path, 'retire-on-terminal');
+    const env = { PORTCULLIS_KEYS_DIR: dir };
+    expect((await cli(['keys', 'generate', '--dir', dir])).code).toBe(0);
+    expect((await cli(['keys', 'rotate'], env)).stdout).toMatch(/^created the next key [A-Z2-7:]+; restart the registry on .*bundle\.pem/);
+    expect((await cli(['keys', 'promote'], env)).stdout).toMatch(/^now signing with /);
+    const command = [process.execPath, BIN, 'keys', 'retire', '--force'].map((a) => `'${a}'`).join(' ');
+    const onTerminal = (answer: string) =>
+      run('script', ['-qec', command, '/dev/null'], { cwd: tmp().path, env: { PATH: process.env.PATH, ...env }, input: answer, timeoutMs: 30_000 });
+    const declined = await onTerminal('n\n');
+    expect(declined.code).not.toBe(0);
+    expect(declined.stdout).toMatch(/refuses the tokens that key signed.*Stop publishing [A-Z2-7:]+\? \[y\/N\].*not confirmed; did not stop publishing/s);
+    await access(join(dir, 'previous.crt'));
+    const accepted = await onTerminal('y\n');
+    expect(accepted.code, accepted.stdout).toBe(0);
+    expect(accepted.stdout).toMatch(/retired [A-Z2-7:]+; restart the registry/);
+    expect((await readdir(dir)).filter((f) => f.startsWith('previous.'))).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { run } from '../../src/cli/main.js';
 import { LDAP_GROUPS, LDAP_GROUPS_DN, LDAP_USERS, type LdapUserName } from '../fixtures/ldap/index.js';
 import { ADMIN_AUTH, basic, buildTestApp, decodeJwt, type TestApp } from '../helpers/app.js';
 import { bindModeConfig, LdapSwitch, searchModeConfig, startSlapd, type Slapd } from '../harness/slapd.js';
@@ -95,7 +95,7 @@ describe('groups from memberOf, one level of nesting, admin groups', () => {
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = t.app.server.address() as { port: number };
     await project(t, 'cli', {});
-    await main([
+    const code = await run([
       'node',
       'portcullis',
       '--url',
@@ -110,6 +110,7 @@ describe('groups from memberOf, one level of nesting, admin groups', () => {
       'group:developers',
       'maintainer',
     ]);
+    expect(code).toBe(0);
     expect(await granted(t, 'alice', 'repository:cli/app:delete')).toEqual(repo('cli/app', ['delete']));
   });
 

@@ -120,9 +120,26 @@ describe.each(STORES)('self-service on the %s store', (kind) => {
   });
 
   describe('who may call what', () => {
-    it('declares access on /me routes, the audit and the document only; every other route is admin-only', () => {
+    it('declares access on /me routes, project-delegated routes, the audit and the document only; every other route is admin-only', () => {
       const open = routes.filter((r) => r.access !== undefined).map((r) => `${r.method} ${r.url} ${r.access}`);
-      expect(open.sort()).toEqual(['GET /api/v1/audit user', 'GET /api/v1/me user', 'GET /api/v1/openapi.json public', 'PUT /api/v1/me/password user']);
+      expect(open.sort()).toEqual([
+        'DELETE /api/v1/me/tokens/:id user',
+        'DELETE /api/v1/projects/:name/members/:principal user',
+        'DELETE /api/v1/robots/:name user',
+        'GET /api/v1/audit user',
+        'GET /api/v1/me user',
+        'GET /api/v1/me/tokens user',
+        'GET /api/v1/openapi.json public',
+        'GET /api/v1/projects/:name/members user',
+        'GET /api/v1/robots user',
+        'GET /api/v1/robots/:name user',
+        'PATCH /api/v1/robots/:name user',
+        'POST /api/v1/me/tokens user',
+        'POST /api/v1/robots user',
+        'POST /api/v1/robots/:name/refresh user',
+        'PUT /api/v1/me/password user',
+        'PUT /api/v1/projects/:name/members/:principal user',
+      ]);
     });
 
     it('refuses a user who is not an admin on every admin route with 403, before the body is read', async () => {

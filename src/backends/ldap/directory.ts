@@ -9,14 +9,14 @@ import {
   type Client,
   type Entry,
 } from 'ldapts';
-import type { Directory, DirectoryLogin, DirectoryUser } from '../../domain/authn.js';
+import type { DirectoryLogin, DirectoryService, DirectoryUser, GroupCheck } from '../../domain/authn.js';
 import { PortcullisError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/logger.js';
 import type { Secret } from '../../domain/secret.js';
 import { serviceAccountOf, type LdapSettings, type UserSearch } from '../../config/ldap.js';
 import { escapeDnValue, escapeFilterValue, fillTemplate } from '../../config/ldap-templates.js';
 import { attrValues, closeQuietly, openBound, searcher, unavailable, type ConnectSettings, type Search } from './connection.js';
-import { groupsOf, type UserEntry } from './groups.js';
+import { groupExists, groupsOf, type UserEntry } from './groups.js';
 import { ServicePool } from './pool.js';
 
 // A user's bind refused for reasons of the account itself: wrong password, no such entry,
@@ -37,16 +37,39 @@ const isRefusal = (err: unknown) => REFUSALS.some((cls) => err instanceof cls);
  * The directory over LDAP, in the mode the settings name (see LdapMode): search-then-bind with a
  * service account, or a direct bind to a templated DN followed by a read of the user's entry.
  */
-export class LdapDirectory implements Directory {
+export class LdapDirectory implements DirectoryService {
   readonly #pool: ServicePool | undefined;
 
   constructor(
     private readonly s: LdapSettings,
     private readonly connect: ConnectSettings,
     private readonly log?: Logger,
+    opts: { recheckEveryMs?: number | undefined } = {},
   ) {
     const account = serviceAccountOf(s.mode);
-    if (account) this.#pool = new ServicePool(connect, account.dn, account.password, s.poolSize);
+    if (account) this.#pool = new ServicePool(connect, account.dn, account.password, s.poolSize, { logger: log, recheckEveryMs: opts.recheckEveryMs });
+  }
+
+  checkServiceAccount(): Promise<string | undefined> {
+    return this.#pool?.check() ?? Promise.resolve(undefined);
+  }
+
+  serviceAccountProblem(): string | undefined {
+    return this.#pool?.problem;
+  }
+
+  /** Looked up with the service account: by nameAttribute under groups.baseDn, or by cn (memberOf). */
+  async checkGroup(name: string): Promise<GroupCheck> {
+    const groups = this.s.groups;
+    if (groups.source === 'none') return { kind: 'unchecked', reason: 'ldap.groups.source is none, so no directory group is ever read' };
+    const pool = this.#pool;
+    if (!pool) return { kind: 'unchecked', reason: 'there is no service account (ldap.search.bindDn) to search the directory with' };
+    try {
+      return (await pool.use((run) => groupExists(run, groups, name))) ? { kind: 'found' } : { kind: 'missing' };
+    } catch (err) {
+      const cause = err instanceof PortcullisError && err.cause instanceof Error ? err.cause.message : (err as Error).message;
+      return { kind: 'unchecked', reason: `the directory could not be asked: ${cause}` };
+    }
   }
 
   login(username: string, password: Secret): Promise<DirectoryLogin> {
@@ -67,7 +90,7 @@ export class LdapDirectory implements Directory {
     return guard(() =>
       pool.use(async (run) => {
         const entry = await this.#find(run, search, username);
-        return entry ? { username: entry.username, groups: await groupsOf(run, entry, this.s.groups) } : null;
+        return entry ? { username: entry.username, groups: await groupsOf(run, entry, this.s.groups), dn: entry.dn } : null;
       }),
     );
   }
@@ -87,7 +110,7 @@ export class LdapDirectory implements Directory {
     if (!entry) return { kind: 'unknown' };
     if (!(await this.#bind(entry.dn, password, async () => true))) return { kind: 'denied' };
     const groups = await pool.use((run) => groupsOf(run, entry, this.s.groups));
-    return { kind: 'ok', user: { username: entry.username, groups } };
+    return { kind: 'ok', user: { username: entry.username, groups, dn: entry.dn } };
   }
 
   async #bindFirst(template: string, username: string, password: string): Promise<DirectoryLogin> {
@@ -95,7 +118,7 @@ export class LdapDirectory implements Directory {
     const search = this.#userSearch();
     const read = async (run: Search): Promise<DirectoryUser | null> => {
       const entry = search ? await this.#find(run, search, username) : await this.#readDn(run, dn, username);
-      return entry && { username: entry.username, groups: await groupsOf(run, entry, this.s.groups) };
+      return entry && { username: entry.username, groups: await groupsOf(run, entry, this.s.groups), dn: entry.dn };
     };
     const pool = this.#pool;
     const user = await this.#bind(dn, password, async (run) => (pool ? true : read(run)));

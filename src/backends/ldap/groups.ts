@@ -70,3 +70,23 @@ async function searchGroups(search: Search, s: GroupSearch, filter: string): Pro
   const entries = await search(s.baseDn, { scope: 'sub', filter, attributes: [s.nameAttribute] });
   return entries.map((e: Entry) => ({ dn: e.dn, name: attrValues(e, s.nameAttribute)[0] ?? firstRdnValue(e.dn) }));
 }
+
+/** Group classes a memberOf DN points at, on OpenLDAP and Active Directory. */
+const GROUP_CLASSES = '(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group)(objectClass=posixGroup))';
+
+/**
+ * Whether a group of that name exists, as members name it (`group:NAME`): by nameAttribute under
+ * groups.baseDn for a group search; for memberOf, whose names are the first RDN of each DN, by
+ * cn in every naming context the root DSE lists.
+ */
+export async function groupExists(search: Search, s: Exclude<GroupSettings, { source: 'none' }>, name: string): Promise<boolean> {
+  const value = escapeFilterValue(name);
+  if (s.source === 'search') {
+    return (await search(s.baseDn, { scope: 'sub', filter: `(${s.nameAttribute}=${value})`, attributes: ['1.1'] })).length > 0;
+  }
+  const [root] = await search('', { scope: 'base', attributes: ['namingContexts'] });
+  for (const base of root ? attrValues(root, 'namingContexts') : []) {
+    if ((await search(base, { scope: 'sub', filter: `(&(cn=${value})${GROUP_CLASSES})`, attributes: ['1.1'] })).length > 0) return true;
+  }
+  return false;
+}

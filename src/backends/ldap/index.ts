@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Client } from 'ldapts';
 import type { LdapSettings } from '../../config/ldap.js';
-import type { Directory } from '../../domain/authn.js';
+import type { DirectoryService } from '../../domain/authn.js';
 import { ConfigError } from '../../domain/errors.js';
 import type { Logger } from '../../domain/logger.js';
 import { answers, type ClientFactory, type ConnectSettings } from './connection.js';
@@ -14,10 +14,12 @@ export interface OpenDirectoryOptions {
   createClient?: ClientFactory;
   /** How often a failed server is probed; tests shorten it. */
   probeEveryMs?: number;
+  /** How often a refused service account is tried again; tests shorten it. */
+  recheckEveryMs?: number;
 }
 
 /** The directory client for the settings; reads the CA file once, here. */
-export function openDirectory(s: LdapSettings, opts: OpenDirectoryOptions = {}): Directory {
+export function openDirectory(s: LdapSettings, opts: OpenDirectoryOptions = {}): DirectoryService {
   let ca: Buffer | undefined;
   try {
     ca = s.caFile === undefined ? undefined : readFileSync(s.caFile);
@@ -35,5 +37,5 @@ export function openDirectory(s: LdapSettings, opts: OpenDirectoryOptions = {}):
     createClient: opts.createClient ?? ((o) => new Client(o)),
     health: new ServerHealth((url) => answers(settings, url), opts.probeEveryMs),
   };
-  return new LdapDirectory(s, settings, opts.logger);
+  return new LdapDirectory(s, settings, opts.logger, { recheckEveryMs: opts.recheckEveryMs });
 }

@@ -1,7 +1,7 @@
-import type { ProjectAccess, RobotRecord, Role, UserRecord } from '../../domain/model.js';
+import type { AccessTokenRecord, ProjectAccess, RobotRecord, Role, UserRecord } from '../../domain/model.js';
 
 /** Which part of the snapshot a change counter covers (projects include their memberships). */
-export const SNAPSHOT_PARTS = ['users', 'projects', 'robots'] as const;
+export const SNAPSHOT_PARTS = ['users', 'projects', 'robots', 'access_tokens'] as const;
 export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
 
 export interface ProjectEntry {
@@ -18,6 +18,8 @@ export interface SnapshotData {
   projects: Map<string, ProjectEntry>;
   /** By full name, with their permissions. */
   robots: Map<string, RobotRecord>;
+  /** Personal access tokens by the hash of the token. */
+  access_tokens: Map<string, AccessTokenRecord>;
 }
 
 /**
@@ -29,7 +31,13 @@ export class AccessSnapshot {
 
   /** Before the first load: versions below any real counter, so every part loads. */
   static empty(): AccessSnapshot {
-    return new AccessSnapshot({ versions: { users: -1n, projects: -1n, robots: -1n }, users: new Map(), projects: new Map(), robots: new Map() });
+    return new AccessSnapshot({
+      versions: { users: -1n, projects: -1n, robots: -1n, access_tokens: -1n },
+      users: new Map(),
+      projects: new Map(),
+      robots: new Map(),
+      access_tokens: new Map(),
+    });
   }
 
   /** Every part has been loaded at least once. */
@@ -43,6 +51,10 @@ export class AccessSnapshot {
 
   findRobot(name: string): RobotRecord | null {
     return this.data.robots.get(name) ?? null;
+  }
+
+  findAccessToken(tokenHash: string): AccessTokenRecord | null {
+    return this.data.access_tokens.get(tokenHash) ?? null;
   }
 
   accessFor(userId: number | null, groups: readonly string[], projects: readonly string[]): Map<string, ProjectAccess> {

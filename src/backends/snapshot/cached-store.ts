@@ -1,6 +1,7 @@
 import type { Logger } from '../../domain/logger.js';
-import type { ProjectAccess, RobotRecord, UserRecord } from '../../domain/model.js';
+import type { AccessTokenRecord, ProjectAccess, RobotRecord, UserRecord } from '../../domain/model.js';
 import type {
+  AccessTokensRepository,
   LoginFailuresRepository,
   ProjectsRepository,
   Repositories,
@@ -22,8 +23,8 @@ export const STALE_AFTER_MS = 1_000;
 const PARTS = SNAPSHOT_PARTS;
 
 /**
- * The Store with an in-memory snapshot of users, projects, memberships and robots in front of the
- * token hot path (`users.find`, `robots.find`, `projects.accessFor`): no SQL per token. The database stays the source
+ * The Store with an in-memory snapshot of users, projects, memberships, robots and personal access
+ * tokens in front of the token hot path (`users.find`, `robots.find`, `accessTokens.findByHash`, `projects.accessFor`): no SQL per token. The database stays the source
  * of truth. A write through this store reloads the part it touched before it returns. Writes of
  * other replicas arrive through LISTEN/NOTIFY, and a poll of the change counters bounds the
  * staleness if a notification is lost. While the snapshot cannot be vouched for (the listener
@@ -33,8 +34,10 @@ export class CachedStore implements Store {
   readonly users: UsersRepository;
   readonly projects: ProjectsRepository;
   readonly robots: RobotsRepository;
+  readonly accessTokens: AccessTokensRepository;
   readonly refreshTokens;
   readonly audit;
+  readonly signingKeys;
   readonly loginFailures: LoginFailuresRepository;
   #snapshot: AccessSnapshot | undefined;
   #confirmedAt = 0;
@@ -54,9 +57,11 @@ export class CachedStore implements Store {
     this.now = opts.now ?? Date.now;
     this.refreshTokens = sql.refreshTokens;
     this.audit = sql.audit;
+    this.signingKeys = sql.signingKeys;
     this.users = cachedUsers(sql.users, this);
     this.projects = cachedProjects(sql.projects, this);
     this.robots = cachedRobots(sql.robots, this);
+    this.accessTokens = cachedAccessTokens(sql.accessTokens, this);
     this.#listening = !opts.shared;
     if (opts.shared) {
       this.#listener = new ChangeListener(
@@ -210,9 +215,10 @@ function cachedUsers(inner: UsersRepository, store: CachedStore): UsersRepositor
     update: write((name, patch) => inner.update(name, patch)),
     delete: async (username) => {
       await inner.delete(username);
-      // Memberships go with the user (ON DELETE CASCADE).
+      // Memberships and personal access tokens go with the user (ON DELETE CASCADE).
       await store.afterWrite('users');
       await store.afterWrite('projects');
+      await store.afterWrite('access_tokens');
     },
   };
 }
@@ -252,6 +258,21 @@ function cachedRobots(inner: RobotsRepository, store: CachedStore): RobotsReposi
     update: write((name, patch) => inner.update(name, patch)),
     delete: write((name) => inner.delete(name)),
     // Not a change the snapshot holds (the trigger ignores these columns): nothing to reload.
+    recordUses: (uses) => inner.recordUses(uses),
+  };
+}
+
+function cachedAccessTokens(inner: AccessTokensRepository, store: CachedStore): AccessTokensRepository {
+  const write = writeThrough(store, 'access_tokens');
+  return {
+    findByHash: (tokenHash): Promise<AccessTokenRecord | null> => {
+      const snapshot = store.current();
+      return snapshot ? Promise.resolve(snapshot.findAccessToken(tokenHash)) : inner.findByHash(tokenHash);
+    },
+    list: (ownerId) => inner.list(ownerId),
+    create: write((token) => inner.create(token)),
+    delete: write((ownerId, id) => inner.delete(ownerId, id)),
+    // Bookkeeping the trigger ignores, as for robots.
     recordUses: (uses) => inner.recordUses(uses),
   };
 }

@@ -1,4 +1,5 @@
 import type { Role } from '../../domain/model.js';
+import { selectAccessTokens } from '../sql/access-tokens.js';
 import type { Queryable, SqlClient } from '../sql/client.js';
 import { selectRobots } from '../sql/robots.js';
 import { USER_COLUMNS, toUser } from '../sql/users.js';
@@ -34,6 +35,10 @@ export function loadPart<P extends SnapshotPart>(db: SqlClient, part: P): Promis
     if (part === 'robots') {
       const robots = await selectRobots(tx);
       return { version, robots: new Map(robots.map((r) => [r.name, r])) } as unknown as Loaded<P>;
+    }
+    if (part === 'access_tokens') {
+      const tokens = await selectAccessTokens(tx);
+      return { version, access_tokens: new Map(tokens.map((t) => [t.tokenHash, t])) } as unknown as Loaded<P>;
     }
     return { version, projects: await loadProjects(tx) } as unknown as Loaded<P>;
   });

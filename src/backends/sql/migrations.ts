@@ -133,6 +133,32 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 5,
+    name: 'personal access tokens',
+    // Limits name projects by name (null: every project), so a limit on a project that is later
+    // deleted and made again still means what its owner wrote. The snapshot keeps tokens in
+    // memory by hash; last_used_* is bookkeeping and, as for robots, does not count as a change.
+    sql: `
+      CREATE TABLE access_tokens (
+        id serial PRIMARY KEY,
+        user_id integer NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name text NOT NULL,
+        token_hash text NOT NULL UNIQUE,
+        projects text[],
+        actions text[] NOT NULL CHECK (cardinality(actions) > 0 AND actions <@ ARRAY['pull', 'push', 'delete']::text[]),
+        expires_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        last_used_at timestamptz,
+        last_used_ip text,
+        UNIQUE (user_id, name)
+      );
+      INSERT INTO change_counters (name) VALUES ('access_tokens');
+      CREATE TRIGGER access_tokens_changed
+        AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF user_id, name, token_hash, projects, actions, expires_at ON access_tokens
+        FOR EACH STATEMENT EXECUTE FUNCTION portcullis_count_change('access_tokens');
+    `,
+  },
+  {
     version: 6,
     name: 'audit trail',
     // Entries are stored in segments, one row per batch the audit writer flushes: the entries as
@@ -160,6 +186,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_segments_by_subject ON audit_segments USING gin (subjects);
       CREATE INDEX audit_segments_by_project ON audit_segments USING gin (projects);
       CREATE INDEX audit_segments_by_repository ON audit_segments USING gin (repositories);
+    `,
+  },
+  {
+    version: 7,
+    name: 'signing keys each replica uses',
+    // One row per running replica, heartbeated; seen_at is the database's clock, so replicas
+    // with skewed clocks still agree on who is alive.
+    sql: `
+      CREATE TABLE signing_key_replicas (
+        instance_id text PRIMARY KEY,
+        host text NOT NULL,
+        pid integer NOT NULL,
+        signing_kid text NOT NULL,
+        published_kids text[] NOT NULL,
+        seen_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX signing_key_replicas_by_seen ON signing_key_replicas (seen_at);
     `,
   },
 ];

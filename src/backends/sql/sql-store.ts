@@ -1,14 +1,22 @@
 import type { Repositories, SerializedDecision, Store } from '../../domain/repositories.js';
 import { SqlAudit } from './audit.js';
+import { SqlAccessTokens } from './access-tokens.js';
 import type { Queryable, SqlClient } from './client.js';
 import { ADVISORY_LOCKS } from './locks.js';
 import { SqlProjects } from './projects.js';
 import { SqlRefreshTokens } from './refresh-tokens.js';
 import { SqlRobots } from './robots.js';
+import { SqlSigningKeys } from './signing-keys.js';
 import { SqlUsers } from './users.js';
 
 function repositories(db: Queryable): Repositories {
-  return { users: new SqlUsers(db), projects: new SqlProjects(db), refreshTokens: new SqlRefreshTokens(db), robots: new SqlRobots(db) };
+  return {
+    users: new SqlUsers(db),
+    projects: new SqlProjects(db),
+    refreshTokens: new SqlRefreshTokens(db),
+    robots: new SqlRobots(db),
+    accessTokens: new SqlAccessTokens(db),
+  };
 }
 
 /** The Store on SQL: the embedded database (PGlite) and PostgreSQL run the same statements. */
@@ -18,11 +26,20 @@ export class SqlStore implements Omit<Store, 'loginFailures'> {
   readonly projects;
   readonly refreshTokens;
   readonly robots;
+  readonly accessTokens;
   readonly audit: SqlAudit;
+  readonly signingKeys;
 
   constructor(readonly db: SqlClient) {
-    ({ users: this.users, projects: this.projects, refreshTokens: this.refreshTokens, robots: this.robots } = repositories(db));
+    this.signingKeys = new SqlSigningKeys(db);
     this.audit = new SqlAudit(db);
+    ({
+      users: this.users,
+      projects: this.projects,
+      refreshTokens: this.refreshTokens,
+      robots: this.robots,
+      accessTokens: this.accessTokens,
+    } = repositories(db));
   }
 
   get kind(): SqlClient['kind'] {

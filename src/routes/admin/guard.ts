@@ -6,7 +6,8 @@ import { parseBasicAuth } from '../basic-auth.js';
 
 /**
  * Who may call a route under /api/v1: a system admin, any authenticated user (their own
- * account, /me), or anyone (the OpenAPI document). A route that says nothing is admin-only.
+ * account, /me; and project routes, which then ask whether the caller administers the project),
+ * or anyone (the OpenAPI document). A route that says nothing is admin-only.
  */
 export type Access = 'admin' | 'user' | 'public';
 
@@ -45,9 +46,12 @@ export function authenticate(realm: Realm) {
     if (!basic)
       throw new UnauthorizedError(access === 'admin' ? 'the admin API needs Basic credentials of a system admin' : 'this endpoint needs Basic credentials');
     const identity = await realm.authenticatePassword(request.ip, basic.username, basic.password);
-    if (!identity) throw new UnauthorizedError('invalid username or password');
+    // Never which of the two: the log says when an account is disabled.
+    if (!identity) throw new UnauthorizedError('invalid credentials or account disabled');
     // A robot pulls and pushes; it has no account to look at or administer.
     if (identity.robot) throw new DeniedError('robot accounts cannot use the API');
+    // A token is narrowed to some projects and actions; the API would hand it its owner's whole account.
+    if (identity.accessToken) throw new DeniedError('personal access tokens are for registry clients: the API needs your password');
     if (access === 'admin' && !identity.admin) throw new DeniedError('only system admins may use the admin API');
     request.caller = identity;
   };

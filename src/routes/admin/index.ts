@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import auditRoutes from './audit.js';
 import { recordChanges } from './change-audit.js';
 import explainRoutes from './explain.js';
+import accessTokenRoutes from './access-tokens.js';
 import { authenticate, requireJson } from './guard.js';
 import meRoutes from './me.js';
 import openapiRoute, { openapiOptions } from './openapi.js';
@@ -35,5 +36,6 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(meRoutes);
   await app.register(auditRoutes);
   await app.register(explainRoutes);
+  await app.register(accessTokenRoutes);
   await app.register(openapiRoute);
 }

@@ -1,13 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { callerOf } from './guard.js';
 import * as S from './schemas.js';
 import { memberView, parsePrincipal, projectView } from './views.js';
 
-/** Projects and their members, for system admins. */
+/** Projects for system admins; a project's members also for the project's own admins. */
 export default async function projectRoutes(base: FastifyInstance): Promise<void> {
   const app = base.withTypeProvider<TypeBoxTypeProvider>();
-  const { admin } = app.services;
+  const { admin, projectAdmins } = app.services;
   const tags = ['projects'];
 
   app.post(
@@ -57,46 +58,62 @@ export default async function projectRoutes(base: FastifyInstance): Promise<void
   );
 
   const memberTags = ['members'];
+  // Any user may call; the handler asks whether they administer the project.
+  const delegated = { access: 'user' } as const;
   app.get(
     '/projects/:name/members',
     {
+      config: delegated,
       schema: {
         summary: "List a project's members",
+        description: 'For system admins and admins of the project.',
         tags: memberTags,
         params: S.NameParam,
         response: { 200: Type.Array(S.Member, { description: 'the members' }), ...S.errors([...S.AS_ADMIN, 400, 404]) },
       },
     },
-    async (req) => (await admin.listMembers(req.params.name)).map(memberView),
+    async (req) => {
+      await projectAdmins.check(callerOf(req), req.params.name);
+      return (await admin.listMembers(req.params.name)).map(memberView);
+    },
   );
   app.put(
     '/projects/:name/members/:principal',
     {
+      config: delegated,
       schema: {
         summary: 'Add a member, or change their role',
+        description: 'For system admins and admins of the project.',
         tags: memberTags,
         params: S.MemberParams,
         body: S.MemberBody,
-        response: { 200: S.described(S.Member, 'the membership'), ...S.errors([...S.AS_ADMIN, ...S.WITH_BODY, 404]) },
+        response: {
+          200: S.described(S.MemberSet, 'the membership, with a warning when the directory does not know the group'),
+          ...S.errors([...S.AS_ADMIN, ...S.WITH_BODY, 404]),
+        },
       },
     },
     async (req) => {
+      await projectAdmins.check(callerOf(req), req.params.name);
       const principal = parsePrincipal(req.params.principal);
-      await admin.setMember(req.params.name, principal, req.body.role);
-      return memberView({ principal, role: req.body.role });
+      const { warning } = await admin.setMember(req.params.name, principal, req.body.role);
+      return { ...memberView({ principal, role: req.body.role }), ...(warning ? { warning } : {}) };
     },
   );
   app.delete(
     '/projects/:name/members/:principal',
     {
+      config: delegated,
       schema: {
         summary: 'Remove a member',
+        description: 'For system admins and admins of the project.',
         tags: memberTags,
         params: S.MemberParams,
         response: { 204: S.NoContent('removed'), ...S.errors([...S.AS_ADMIN, 400, 404]) },
       },
     },
     async (req, reply) => {
+      await projectAdmins.check(callerOf(req), req.params.name);
       await admin.removeMember(req.params.name, parsePrincipal(req.params.principal));
       return reply.code(204).send(null);
     },

@@ -60,6 +60,20 @@ export const NewProject = Type.Object(
 export const ProjectPatch = Type.Object({ public: Type.Boolean() }, strict);
 
 export const Member = Type.Object({ kind: Type.Union([Type.Literal('user'), Type.Literal('group')]), name: Type.String(), role: Role });
+export const MemberSet = Type.Composite([
+  Member,
+  Type.Object({
+    warning: Type.Optional(
+      Type.String({ description: 'with LDAP configured: the directory does not know the group (or could not be asked); the membership is set all the same' }),
+    ),
+  }),
+]);
+export const UserDetail = Type.Composite([
+  User,
+  Type.Object({
+    memberships: Type.Array(Type.Object({ project: Type.String(), role: Role }), { description: 'the projects the user is a direct member of' }),
+  }),
+]);
 export const MemberBody = Type.Object({ role: Role }, strict);
 
 const Action = Type.Union([Type.Literal('pull'), Type.Literal('push'), Type.Literal('delete')]);
@@ -117,6 +131,41 @@ export const RobotPatch = Type.Object(
   { ...strict, minProperties: 1 },
 );
 
+export const AccessToken = Type.Object({
+  id: Type.Integer({ description: 'what revoking names it by' }),
+  owner: Type.String(),
+  name: Type.String(),
+  projects: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'null: every project the owner can reach' }),
+  actions: Type.Array(Action),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'null: never' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'the last use, recorded within about 30 s' }),
+  lastUsedIp: Type.Union([Type.String(), Type.Null()]),
+});
+export const AccessTokenWithSecret = Type.Composite([
+  AccessToken,
+  Type.Object({ token: Type.String({ description: 'pcp_...: the password to give registry clients with your username; shown only now' }) }),
+]);
+export const NewAccessToken = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 64, description: 'unique among your tokens: letters, digits and . _ -' }),
+    projects: Type.Optional(
+      Type.Union([Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { minItems: 1, maxItems: 100, uniqueItems: true }), Type.Null()], {
+        description: 'the only projects the token reaches; absent or null: every project you can reach',
+      }),
+    ),
+    actions: Type.Optional(Type.Array(Action, { minItems: 1, maxItems: 3, uniqueItems: true, description: 'absent: pull, push and delete' })),
+    expiresInDays: Type.Optional(
+      Type.Union([Type.Integer({ minimum: -1, maximum: 3650 }), Type.Null()], { description: 'days from now until it expires; absent: 90; -1 or null: never' }),
+    ),
+  },
+  strict,
+);
+// Path parameters are strings (types are never coerced here); 9 digits stay inside an int4 id.
+const tokenId = Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: "the token's id" });
+export const TokenIdParam = Type.Object({ id: tokenId }, strict);
+export const UserTokenParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 255 }), id: tokenId }, strict);
+
 /** OpenAPI wants a description on every response. */
 export const described = <T extends TSchema>(schema: T, description: string): T => ({ ...schema, description });
 export const NoContent = (description: string) => Type.Null({ description });
@@ -124,7 +173,7 @@ export const NoContent = (description: string) => Type.Null({ description });
 const ERRORS = {
   400: 'INVALID_REQUEST: the body or a path parameter is invalid',
   401: 'UNAUTHORIZED: no credentials, wrong ones, or a disabled account',
-  403: 'DENIED: the caller is not a system admin',
+  403: 'DENIED: the caller may not do this (not a system admin, or not an admin of the project)',
   404: 'NOT_FOUND: no such user, project, member or robot',
   409: 'CONFLICT: the change conflicts with what exists',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is not application/json',

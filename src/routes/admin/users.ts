@@ -29,6 +29,21 @@ export default async function userRoutes(base: FastifyInstance): Promise<void> {
     { schema: { summary: 'List every user', tags, response: { 200: Type.Array(S.User, { description: 'every user' }), ...S.errors(S.AS_ADMIN) } } },
     async () => (await admin.listUsers()).map(userView),
   );
+  app.get(
+    '/users/:name',
+    {
+      schema: {
+        summary: 'Show a user, with their direct project memberships',
+        tags,
+        params: S.NameParam,
+        response: { 200: S.described(S.UserDetail, 'the user'), ...S.errors([...S.AS_ADMIN, 400, 404]) },
+      },
+    },
+    async (req) => {
+      const { user, memberships } = await admin.showUser(req.params.name);
+      return { ...userView(user), memberships };
+    },
+  );
   app.patch(
     '/users/:name',
     {

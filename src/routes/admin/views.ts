@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { Me } from '../../admin/self-service.js';
-import type { MemberRecord, Principal, ProjectRecord, RobotRecord, UserRecord } from '../../domain/model.js';
+import type { AccessTokenRecord, MemberRecord, Principal, ProjectRecord, RobotRecord, UserRecord } from '../../domain/model.js';
 import type * as S from './schemas.js';
 
 /** Response shapes, derived from the route schemas so the two cannot drift. */
@@ -9,6 +9,7 @@ export type ProjectView = Static<typeof S.Project>;
 export type MemberView = Static<typeof S.Member>;
 export type MeView = Static<typeof S.Me>;
 export type RobotView = Static<typeof S.Robot>;
+export type AccessTokenView = Static<typeof S.AccessToken>;
 
 export const userView = (u: UserRecord): UserView => ({
   username: u.username,
@@ -42,4 +43,17 @@ export const robotView = (r: RobotRecord): RobotView => ({
   updatedAt: r.updatedAt.toISOString(),
   lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
   lastUsedIp: r.lastUsedIp,
+});
+
+/** Never the token nor its hash: a token is shown once, by create. */
+export const accessTokenView = (t: AccessTokenRecord): AccessTokenView => ({
+  id: t.id,
+  owner: t.owner,
+  name: t.name,
+  projects: t.limits.projects === null ? null : [...t.limits.projects],
+  actions: [...t.limits.actions],
+  expiresAt: t.expiresAt?.toISOString() ?? null,
+  createdAt: t.createdAt.toISOString(),
+  lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+  lastUsedIp: t.lastUsedIp,
 });

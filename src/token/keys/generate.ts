@@ -1,10 +1,8 @@
 import 'reflect-metadata';
-import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { webcrypto, randomBytes } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
-
 import { CERT_FILE, KEY_FILE } from './files.js';
+import { writeBundle, writePair, type KeyPairPem } from './rotation-files.js';
 
 export { CERT_FILE, KEY_FILE };
 
@@ -21,10 +19,10 @@ const PARAMS = {
 } as const;
 
 /**
- * Writes a new signing key (PKCS#8, mode 0600) and a self-signed certificate for it. The
- * registry accepts a self-signed leaf that is itself in its rootcertbundle.
+ * A new signing key (PKCS#8) and a self-signed certificate for it. The registry accepts a
+ * self-signed leaf that is itself in its rootcertbundle.
  */
-export async function generateSigningKey(opts: GenerateOptions): Promise<{ keyFile: string; certFile: string }> {
+export async function createKeyPair(opts: Omit<GenerateOptions, 'dir'>): Promise<KeyPairPem> {
   x509.cryptoProvider.set(webcrypto);
   const params = PARAMS[opts.algorithm];
   const keys = await webcrypto.subtle.generateKey(params, true, ['sign', 'verify']);
@@ -41,13 +39,12 @@ export async function generateSigningKey(opts: GenerateOptions): Promise<{ keyFi
   });
   const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
   const keyPem = `-----BEGIN PRIVATE KEY-----\n${(pkcs8.match(/.{1,64}/g) ?? []).join('\n')}\n-----END PRIVATE KEY-----\n`;
-  // A new keys directory is private (an existing one keeps its mode): only the service reads the key.
-  await mkdir(opts.dir, { recursive: true, mode: 0o700 });
-  const keyFile = join(opts.dir, KEY_FILE);
-  const certFile = join(opts.dir, CERT_FILE);
-  await writeFile(keyFile, keyPem, { mode: 0o600 });
-  // writeFile's mode applies only to a new file; a replaced key (--force) must not stay readable.
-  await chmod(keyFile, 0o600);
-  await writeFile(certFile, `${cert.toString('pem')}\n`, { mode: 0o644 });
-  return { keyFile, certFile };
+  return { keyPem, certPem: `${cert.toString('pem')}\n` };
+}
+
+/** A new current key in `dir` (first start, `keys generate`), and the bundle that publishes it. */
+export async function generateSigningKey(opts: GenerateOptions): Promise<{ keyFile: string; certFile: string }> {
+  const files = await writePair(opts.dir, 'current', await createKeyPair(opts));
+  await writeBundle(opts.dir);
+  return files;
 }

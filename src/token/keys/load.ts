@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ConfigError } from '../../domain/errors.js';
 import { algorithmFor, type SigningAlgorithm } from './algorithms.js';
 import { libtrustKeyId } from './kid.js';
-import { CERT_FILE, KEY_FILE } from './files.js';
+import { SLOT_FILES, type Slot } from './files.js';
 
 /** The key tokens are signed with, and the certificate chain the registry verifies them by. */
 export interface SigningKey {
@@ -36,13 +36,14 @@ async function readText(file: string, what: string): Promise<string> {
 }
 
 /**
- * Whether the keys directory holds a signing key: true for both files, false for neither. One
+ * Whether the keys directory holds the slot's pair: true for both files, false for neither. One
  * without the other is a ConfigError: a certificate the registry already trusts would otherwise
  * be replaced by a new key's, silently, and every token refused.
  */
-export async function signingKeyExists(dir: string): Promise<boolean> {
+export async function pairExists(dir: string, slot: Slot): Promise<boolean> {
+  const files = SLOT_FILES[slot];
   const [key, cert] = await Promise.all(
-    [KEY_FILE, CERT_FILE].map((f) =>
+    [files.key, files.cert].map((f) =>
       access(join(dir, f)).then(
         () => true,
         () => false,
@@ -50,17 +51,27 @@ export async function signingKeyExists(dir: string): Promise<boolean> {
     ),
   );
   if (key && !cert)
-    throw new ConfigError(`${join(dir, KEY_FILE)} has no certificate beside it (${CERT_FILE}): restore it, or move the key away to generate a new pair`);
+    throw new ConfigError(`${join(dir, files.key)} has no certificate beside it (${files.cert}): restore it, or move the key away to generate a new pair`);
   if (cert && !key)
     throw new ConfigError(
-      `${join(dir, CERT_FILE)} has no private key beside it (${KEY_FILE}): restore it, or move the certificate away to generate a new pair`,
+      `${join(dir, files.cert)} has no private key beside it (${files.key}): restore it, or move the certificate away to generate a new pair`,
     );
   return key === true && cert === true;
 }
 
-export async function loadSigningKey(dir: string, expected?: 'ES256' | 'RS256'): Promise<SigningKey> {
-  const keyFile = join(dir, KEY_FILE);
-  const certFile = join(dir, CERT_FILE);
+/** Whether the directory holds a current (signing) key; see pairExists. */
+export function signingKeyExists(dir: string): Promise<boolean> {
+  return pairExists(dir, 'current');
+}
+
+export function loadSigningKey(dir: string, expected?: 'ES256' | 'RS256'): Promise<SigningKey> {
+  return loadKeyPair(dir, 'current', expected);
+}
+
+/** Reads a slot's key and chain and checks that they belong together. */
+export async function loadKeyPair(dir: string, slot: Slot, expected?: 'ES256' | 'RS256'): Promise<SigningKey> {
+  const keyFile = join(dir, SLOT_FILES[slot].key);
+  const certFile = join(dir, SLOT_FILES[slot].cert);
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(await readText(keyFile, 'signing key'));

@@ -13,15 +13,25 @@ import { pollUntil, startDaemon, tempDir, type Daemon } from '../../harness/proc
 export const SERVICE = 'registry.e2e';
 export const ISSUER = 'portcullis-e2e';
 
-const BIN = resolve(import.meta.dirname, '../../../bin/portcullis.js');
+/** The CLI as users run it. */
+export const BIN = resolve(import.meta.dirname, '../../../bin/portcullis.js');
 
 export interface Portcullis {
   url: string;
   realm: string;
+  /** bundle.pem as the first start wrote it: what the registry's rootcertbundle names. */
   bundlePem: string;
+  keysDir: string;
+  /** The environment the service runs with, for CLI commands on its keys and store. */
+  env: NodeJS.ProcessEnv;
   admin: AdminClient;
+  /** Sends a signal to the running service (SIGHUP: reload the keys). */
+  signal(signal: NodeJS.Signals): void;
   logs(): string;
+  /** Stops gracefully (SIGTERM), then starts again on the same port and data. */
   restart(): Promise<void>;
+  /** SIGKILL, as a crash or an OOM kill does: no request is finished, nothing is closed. `restart()` starts it again. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,9 +93,12 @@ export async function startPortcullis(opts: StartOptions = {}): Promise<Portcull
       throw new Error(`${err.message}\n${d.output()}`);
     });
   };
-  const stopProcess = async () => {
+  const stopProcess = async (signal?: 'SIGKILL') => {
     if (!daemon) return;
-    await daemon.stop();
+    if (signal) {
+      daemon.child.kill(signal);
+      await daemon.exited;
+    } else await daemon.stop();
     log += daemon.output();
     daemon = undefined;
   };
@@ -97,13 +110,19 @@ export async function startPortcullis(opts: StartOptions = {}): Promise<Portcull
   return {
     url,
     realm: `${url}/token`,
-    bundlePem: await readFile(join(tmp.path, 'certs', 'token.crt'), 'utf8'),
+    bundlePem: await readFile(join(tmp.path, 'certs', 'bundle.pem'), 'utf8'),
+    keysDir: join(tmp.path, 'certs'),
+    env,
+    signal: (signal) => {
+      daemon?.child.kill(signal);
+    },
     admin: new AdminClient({ url, user: ADMIN.username, password: ADMIN.password }),
     logs: () => log + (daemon?.output() ?? ''),
     restart: async () => {
       await stopProcess();
       await start();
     },
+    kill: () => stopProcess('SIGKILL'),
     stop: async () => {
       await stopProcess();
       await tmp.remove();

@@ -10,6 +10,8 @@ import { pollUntil, run, startDaemon, tempDir } from '../proc.js';
 
 export interface Containerd {
   address: string;
+  /** The mount namespace containerd runs in; a dockerd that runs containers must share it. */
+  mountNamespace: string;
   logs(): string;
   startupMs: number;
   stop(): Promise<void>;
@@ -60,5 +62,7 @@ export async function startContainerd(): Promise<Containerd> {
     await stop();
     throw new Error(`containerd did not start: ${(err as Error).message}\n${out}`);
   }
-  return { address, logs: daemon.output, startupMs: Date.now() - t0, stop };
+  // unshare and sh both exec, so the child's pid is containerd's.
+  const mountNamespace = `/proc/${daemon.child.pid}/ns/mnt`;
+  return { address, mountNamespace, logs: daemon.output, startupMs: Date.now() - t0, stop };
 }

@@ -1,11 +1,19 @@
 /**
  * dockerd (Debian docker.io 20.10) plus the docker CLI as a registry client.
  *
- * dockerd runs inside `unshare -m` with a tmpfs on /run, so whatever it mounts or writes under /run
- * vanishes with the namespace; data-root, exec-root, pidfile, socket and daemon.json live in a temp
- * dir. It gets a private containerd from ./containerd.ts: the one dockerd would spawn itself uses
- * a generated config that creates /opt/containerd on the host. No iptables, no bridge, vfs storage: nothing touches the host
- * network config. 127.0.0.0/8 registries are insecure by default, so plain HTTP works.
+ * dockerd gets a private containerd from ./containerd.ts (the one dockerd would spawn itself uses
+ * a generated config that creates /opt/containerd on the host) and joins its mount namespace, which
+ * has a tmpfs on /run, so whatever either mounts or writes under /run vanishes with the namespace.
+ * Sharing it is what lets containers run with `--network host`: dockerd bind-mounts the host's
+ * netns at exec-root/netns/default and runc (under containerd) must see that mount to setns into it.
+ * Data-root, exec-root, pidfile, socket and daemon.json live in a temp dir; container cgroups go
+ * under a parent named after it, removed on stop. vfs storage unless asked. By default no iptables and no
+ * bridge: nothing touches the host network config, so containers have either no network or the
+ * host's. With `{ network: 'private' }` dockerd runs in a network namespace of its own, where its
+ * bridges, iptables rules and published ports live and die with it (docker-compose needs them);
+ * slirp4netns gives that namespace outbound access (image builds fetch packages), and its
+ * localhost is the one `docker login localhost:5000` reaches. 127.0.0.0/8 registries are
+ * insecure by default, so plain HTTP works.
  *
  *   const d = await startDockerd();              // once per test file, ~1 s
  *   const c = await dockerClient(d);             // own DOCKER_CONFIG
@@ -14,10 +22,11 @@
  *   const q = await c.pull(`${reg.host}/team/app:1`);        // q.digest from "Digest: ..."
  */
 import { request } from 'node:http';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { OciImage } from '../image.js';
 import { pollUntil, run, startDaemon, tempDir } from '../proc.js';
+import { attachSlirp } from '../slirp.js';
 import { startContainerd } from './containerd.js';
 import { findDigest, type ClientResult, type Creds, type RegistryClient, type RunResult } from './common.js';
 
@@ -28,7 +37,24 @@ export interface Dockerd {
   stop(): Promise<void>;
 }
 
-export async function startDockerd(): Promise<Dockerd> {
+export interface DockerdOptions {
+  /** 'host' (default): no bridge, containers get no network or `--network host`. */
+  network?: 'host' | 'private';
+  /**
+   * 'vfs' (default) works on any filesystem but copies the whole image for every container and
+   * every build step; 'overlay2' needs the kernel's overlayfs (see `overlayfsAvailable`).
+   */
+  storageDriver?: 'vfs' | 'overlay2';
+}
+
+/** Whether the kernel offers overlayfs, which dockerd's overlay2 storage driver needs. */
+export async function overlayfsAvailable(): Promise<boolean> {
+  const filesystems = await readFile('/proc/filesystems', 'utf8').catch(() => '');
+  return /\toverlay$/m.test(filesystems);
+}
+
+export async function startDockerd(opts: DockerdOptions = {}): Promise<Dockerd> {
+  const privateNetwork = opts.network === 'private';
   const t0 = Date.now();
   const tmp = await tempDir('dockerd');
   const containerd = await startContainerd().catch(async (err: unknown) => {
@@ -37,6 +63,7 @@ export async function startDockerd(): Promise<Dockerd> {
   });
   const d = (p: string) => join(tmp.path, p);
   const socket = d('docker.sock');
+  const cgroupParent = basename(tmp.path);
   // An explicit config file keeps /etc/docker/daemon.json out of the picture. Without a key path
   // dockerd 20.10 creates its libtrust identity as /etc/docker/key.json on the host.
   await writeFile(d('daemon.json'), JSON.stringify({ 'deprecated-key-path': d('key.json') }));
@@ -52,12 +79,11 @@ export async function startDockerd(): Promise<Dockerd> {
     '--host',
     `unix://${socket}`,
     '--storage-driver',
-    'vfs',
-    '--iptables=false',
+    opts.storageDriver ?? 'vfs',
     '--ip6tables=false',
-    '--ip-forward=false',
-    '--ip-masq=false',
-    '--bridge=none',
+    ...(privateNetwork ? [] : ['--iptables=false', '--ip-forward=false', '--ip-masq=false', '--bridge=none']),
+    '--cgroup-parent',
+    `/${cgroupParent}`,
     '--group',
     'root',
     '--log-level',
@@ -65,18 +91,24 @@ export async function startDockerd(): Promise<Dockerd> {
     '--containerd',
     containerd.address,
   ];
-  // `exec` keeps dockerd as the child's pid, so SIGTERM reaches it and not a shell.
-  const daemon = startDaemon(
-    'unshare',
-    ['-m', '--propagation', 'private', 'sh', '-c', 'mount -n -t tmpfs -o mode=755 tmpfs /run && exec "$@"', 'sh', 'dockerd', ...args],
-    { killGroup: true, stopTimeoutMs: 10_000, keepBytes: 100_000 },
-  );
+  // nsenter, unshare and sh all exec, so dockerd keeps the child's pid and SIGTERM reaches it.
+  // `unshare -n` leaves the new namespace's loopback down.
+  const inNetns = privateNetwork ? ['unshare', '-n', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh'] : [];
+  const daemon = startDaemon('nsenter', [`--mount=${containerd.mountNamespace}`, '--', ...inNetns, 'dockerd', ...args], {
+    killGroup: true,
+    stopTimeoutMs: 10_000,
+    keepBytes: 100_000,
+  });
+  const slirp = privateNetwork && daemon.child.pid !== undefined ? attachSlirp(daemon.child.pid, daemon.exited) : undefined;
   const stop = async () => {
     await daemon.stop();
+    await (await slirp?.catch(() => undefined))?.stop();
     await containerd.stop();
+    await removeCgroupParent(cgroupParent);
     await tmp.remove();
   };
   try {
+    await slirp;
     await pollUntil(() => ping(socket), daemon.exited, 'dockerd', 30_000, 100);
   } catch (err) {
     const out = daemon.output();
@@ -84,6 +116,15 @@ export async function startDockerd(): Promise<Dockerd> {
     throw new Error(`dockerd did not start: ${(err as Error).message}\n${out}`);
   }
   return { host: `unix://${socket}`, logs: daemon.output, startupMs: Date.now() - t0, stop };
+}
+
+/** The empty per-daemon cgroup directories runc made in each hierarchy (v1) or the unified tree. */
+async function removeCgroupParent(name: string): Promise<void> {
+  const root = '/sys/fs/cgroup';
+  const hierarchies = await readdir(root).catch(() => [] as string[]);
+  for (const dir of [root, ...hierarchies.map((h) => join(root, h))]) {
+    await rmdir(join(dir, name)).catch(() => undefined);
+  }
 }
 
 /** GET /_ping on the daemon socket answers 200 once the API is up. */

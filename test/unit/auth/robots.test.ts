@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { hashRobotSecret, newRobotSecret, robotSecretMatches } from '../../../src/auth/robot-secrets.js';
-import { RobotUsage } from '../../../src/auth/robot-usage.js';
+import { UsageRecorder } from '../../../src/auth/usage-recorder.js';
 import { RobotAuthenticator } from '../../../src/auth/robots.js';
 import type { RobotRecord } from '../../../src/domain/model.js';
 import type { RobotsRepository, RobotUse } from '../../../src/domain/repositories.js';
@@ -109,10 +109,10 @@ describe('RobotAuthenticator', () => {
   });
 });
 
-describe('RobotUsage', () => {
+describe('UsageRecorder', () => {
   it('writes the last use of each robot once per flush, and what is left on close', async () => {
     const written: RobotUse[][] = [];
-    const usage = new RobotUsage({ recordUses: async (uses) => void written.push([...uses]) }, undefined, 3_600_000);
+    const usage = new UsageRecorder({ recordUses: async (uses) => void written.push([...uses]) }, 'robot logins', undefined, 3_600_000);
     usage.record(1, '10.0.0.1');
     usage.record(1, '10.0.0.2');
     usage.record(2, '10.0.0.3');
@@ -132,17 +132,18 @@ describe('RobotUsage', () => {
   it('drops a batch the store could not take, with a warning', async () => {
     const warned: unknown[] = [];
     const log = { debug: () => undefined, info: () => undefined, warn: (o: object) => warned.push(o), error: () => undefined };
-    const usage = new RobotUsage(
+    const usage = new UsageRecorder(
       {
         recordUses: async () => {
           throw new Error('down');
         },
       },
+      'robot logins',
       log,
       3_600_000,
     );
     usage.record(1, '10.0.0.1');
     await usage.close();
-    expect(warned).toEqual([{ err: { message: 'down' }, robots: 1 }]);
+    expect(warned).toEqual([{ err: { message: 'down' }, count: 1 }]);
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { serviceAccountOf } from '../../../src/config/ldap.js';
 import { loadConfig, resolveConfig } from '../../../src/config/load.js';
+import { BUNDLE_FILE } from '../../../src/token/keys/files.js';
 
 describe('shipped configuration', () => {
   it('portcullis.example.yaml states the real defaults', async () => {
@@ -40,7 +41,8 @@ describe('shipped configuration', () => {
     const keysMount = portcullis.volumes!.find((v) => v.startsWith('portcullis-keys:'))!.split(':')[1];
     const bundle = registry.environment!.REGISTRY_AUTH_TOKEN_ROOTCERTBUNDLE!;
     const registryMount = registry.volumes!.find((v) => v.startsWith('portcullis-keys:'))!.split(':')[1]!;
-    expect(bundle).toBe(`${registryMount}/token.crt`);
+    // bundle.pem: what serve writes on first start and the rotation commands keep current.
+    expect(bundle).toBe(`${registryMount}/${BUNDLE_FILE}`);
     expect(keysMount).toBe('/var/lib/portcullis/certs');
     expect(registry.environment!.REGISTRY_AUTH_TOKEN_ISSUER).toBe(portcullis.environment!.PORTCULLIS_ISSUER);
     expect(registry.environment!.REGISTRY_AUTH_TOKEN_SERVICE).toBe(portcullis.environment!.PORTCULLIS_SERVICE);

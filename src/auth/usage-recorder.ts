@@ -1,20 +1,22 @@
 import type { Logger } from '../domain/logger.js';
-import type { RobotsRepository, RobotUse } from '../domain/repositories.js';
+import type { RobotUse } from '../domain/repositories.js';
 
 /** How often the uses gathered in memory are written. */
 export const FLUSH_EVERY_MS = 30_000;
 
 /**
- * When and from where each robot last logged in. A CI robot may fetch a token per layer, so
- * uses are gathered in memory (the last per robot) and written every FLUSH_EVERY_MS and on
- * close: one UPDATE per robot per flush, never one per token.
+ * When and from where each robot or personal access token was last used. A CI job may fetch a
+ * token per layer, so uses are gathered in memory (the last per credential) and written every
+ * FLUSH_EVERY_MS and on close: one UPDATE per credential per flush, never one per token.
  */
-export class RobotUsage {
+export class UsageRecorder {
   #pending = new Map<number, RobotUse>();
   readonly #timer: NodeJS.Timeout;
 
   constructor(
-    private readonly robots: Pick<RobotsRepository, 'recordUses'>,
+    private readonly repository: { recordUses(uses: readonly RobotUse[]): Promise<void> },
+    /** What is recorded, for the log: "robot logins". */
+    private readonly what: string,
     private readonly logger?: Logger,
     flushEveryMs = FLUSH_EVERY_MS,
   ) {
@@ -31,9 +33,9 @@ export class RobotUsage {
     const uses = [...this.#pending.values()];
     this.#pending = new Map();
     try {
-      await this.robots.recordUses(uses);
+      await this.repository.recordUses(uses);
     } catch (err) {
-      this.logger?.warn({ err: { message: (err as Error).message }, robots: uses.length }, 'could not record robot logins');
+      this.logger?.warn({ err: { message: (err as Error).message }, count: uses.length }, `could not record ${this.what}`);
     }
   }
 
