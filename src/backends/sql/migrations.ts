@@ -166,7 +166,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // repositories) and their time span, which a read uses to skip segments it cannot match.
     // The embedded store runs every statement on the event loop, where a row per token cost
     // tens of microseconds each (half the token throughput); a segment costs one row per flush.
-    // The body is compressed by Node already: STORAGE EXTERNAL keeps the database from trying again.
+    // The body is gzipped by Node already; the database's own compression gives up on it after
+    // its first kilobyte.
     sql: `
       CREATE TABLE audit_segments (
         id bigserial PRIMARY KEY,
@@ -180,7 +181,6 @@ export const MIGRATIONS: readonly Migration[] = [
         repositories text[] NOT NULL,
         body bytea NOT NULL
       );
-      ALTER TABLE audit_segments ALTER COLUMN body SET STORAGE EXTERNAL;
       CREATE INDEX audit_segments_by_first ON audit_segments (first_at);
       CREATE INDEX audit_segments_by_last ON audit_segments (last_at);
       CREATE INDEX audit_segments_by_subject ON audit_segments USING gin (subjects);
