@@ -4,7 +4,7 @@
  *   cli/, app.ts, server.ts, plugins/, routes/   HTTP and the command line
  *   services.ts                                  the composition root: knows every concrete class
  *   realm/, admin/                               use cases: authenticate -> authorize -> sign; admin rules
- *   auth/, token/                                authenticators and permissions; JWT primitives
+ *   auth/, token/, audit/                        authenticators and permissions; JWT primitives; the audit writer
  *   backends/                                    adapters: SQL repositories, the LDAP directory client
  *   config/                                      the configuration schema and its resolution
  *   domain/                                      types, interfaces, errors: imports nothing of ours
@@ -32,6 +32,7 @@ module.exports = {
     layer('domain-imports-nothing', '^src/domain/', ['domain/'], 'domain/ is the bottom: types and interfaces every layer shares.'),
     layer('token-is-jwt-primitives', '^src/token/', ['token/', 'domain/'], 'token/ signs and parses; it knows no accounts or stores.'),
     layer('auth-uses-interfaces', '^src/auth/', ['auth/', 'domain/'], 'auth/ works against the repository and Directory interfaces, never the adapters.'),
+    layer('audit-uses-interfaces', '^src/audit/', ['audit/', 'domain/'], 'audit/ buffers and sweeps through the AuditRepository interface.'),
     layer('realm-over-auth-and-token', '^src/realm/', ['realm/', 'auth/', 'token/', 'domain/'], 'The realm composes authentication, authorization and signing.'),
     layer('admin-over-auth', '^src/admin/', ['admin/', 'auth/', 'domain/'], 'Admin rules use the repositories through domain interfaces.'),
     layer('config-is-a-leaf', '^src/config/', ['config/', 'domain/'], 'Resolving the configuration needs nothing but its schema.'),
@@ -54,7 +55,7 @@ module.exports = {
       name: 'fastify-only-in-http',
       comment: 'Nothing below routes/ knows about requests and replies.',
       severity: 'error',
-      from: { path: ['^src/(domain|token|auth|realm|admin|config|backends)/', '^src/(services|metrics)\\.ts$'] },
+      from: { path: ['^src/(domain|token|auth|audit|realm|admin|config|backends)/', '^src/(services|metrics)\\.ts$'] },
       to: { path: '(^|/)node_modules/(fastify|fastify-plugin|@fastify/[^/]+)/' },
     },
     {

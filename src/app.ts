@@ -13,6 +13,7 @@ import keyRoutes from './routes/keys.js';
 import healthRoutes from './routes/health.js';
 import apiRoutes from './routes/admin/index.js';
 import metricsRoutes from './routes/metrics.js';
+import registryEventRoutes from './routes/registry-events.js';
 import { Metrics } from './metrics.js';
 
 export interface AppOptions {
@@ -59,6 +60,7 @@ export async function buildApp(config: Config, opts: AppOptions = {}): Promise<F
   await app.register(keyRoutes);
   await app.register(healthRoutes);
   await app.register(metricsRoutes);
+  await app.register(registryEventRoutes);
   await app.register(apiRoutes, { prefix: '/api/v1' });
   return app;
 }

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Prometheus metrics of one app instance (a registry per app keeps tests independent). */
 export class Metrics {
@@ -27,6 +27,22 @@ export class Metrics {
     help: 'Requests answered 503 because a backend could not answer',
     labelNames: ['backend'] as const,
     registers: [this.registry],
+  });
+
+  readonly auditDropped = new Counter({
+    name: 'portcullis_audit_dropped_total',
+    help: 'Audit entries dropped because the buffer was full (the store down for long)',
+    registers: [this.registry],
+  });
+  /** Read when scraped; the audit writer is built after the metrics. */
+  auditBufferedNow: () => number = () => 0;
+  readonly auditBuffered: Gauge = new Gauge({
+    name: 'portcullis_audit_buffered',
+    help: 'Audit entries waiting in memory to be written',
+    registers: [this.registry],
+    collect: (): void => {
+      this.auditBuffered.set(this.auditBufferedNow());
+    },
   });
 
   constructor(opts: { processMetrics?: boolean } = {}) {

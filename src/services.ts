@@ -5,10 +5,12 @@
  */
 import { availableParallelism } from 'node:os';
 import { bootstrap, type BootstrapResult } from './admin/bootstrap.js';
+import { Explainer } from './admin/explain.js';
 import { RobotService } from './admin/robots.js';
 import { AccessTokenService } from './admin/access-tokens.js';
 import { ProjectAdmins } from './admin/delegation.js';
 import { SelfService } from './admin/self-service.js';
+import { AuditTrail } from './audit/trail.js';
 import { AdminService } from './admin/service.js';
 import { Authorizer } from './auth/authorizer.js';
 import { AuthChain } from './auth/chain.js';
@@ -55,6 +57,10 @@ export interface Services {
   projectAdmins: ProjectAdmins;
   /** Why the service is not ready beyond its store (a refused LDAP service account, a key the other replicas do not publish); empty when it is. */
   notReady(): string[];
+  /** Token requests, admin changes and registry events, written in batches. */
+  audit: AuditTrail;
+  /** What a token would hold for an account, and the rule behind each action. */
+  explainer: Explainer;
 }
 
 /** Builds an authenticator for an `auth.backends` entry; tests swap in their own. */
@@ -66,6 +72,8 @@ export interface ServiceDeps {
   onPasswordCheck?: (result: PasswordCheck) => void;
   /** Replaces the built-in authenticator of that name. */
   authenticators?: Record<string, AuthenticatorFactory>;
+  /** Told of audit entries dropped because the buffer was full (metrics). */
+  onAuditDrop?: (count: number) => void;
   /** How often a refused LDAP service account is tried again (tests shorten it). */
   ldapRecheckEveryMs?: number;
 }
@@ -127,10 +135,13 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
     const accessTokenUsage = new UsageRecorder(store.accessTokens, 'personal access token uses', logger);
     closers.push(() => accessTokenUsage.close());
     const throttle = new LoginThrottle(store.loginFailures, config.throttle);
+    const audit = new AuditTrail(store.audit, config.audit, { logger, onDrop: deps.onAuditDrop });
+    closers.push(() => audit.close());
     const identityTokens = new IdentityTokens(store.refreshTokens, chain, config.identityTokens.ttlSeconds, {
       perUser: config.identityTokens.maxPerUser,
       perClient: config.identityTokens.maxPerClient,
     });
+    const authorizer = new Authorizer(store.projects);
     const realm = new Realm(
       {
         issuer: config.token.issuer,
@@ -141,12 +152,14 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       },
       {
         chain,
-        authorizer: new Authorizer(store.projects),
+        authorizer,
         identityTokens,
         signer: keys,
         throttle,
         robotUsage,
         accessTokenUsage,
+        audit,
+        logger,
       },
     );
     const boot = await bootstrap(store, hasher, config.admin);
@@ -173,6 +186,8 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
       accessTokens: new AccessTokenService(store),
       projectAdmins: new ProjectAdmins(store.projects),
       notReady,
+      audit,
+      explainer: new Explainer(store, chain, authorizer),
     };
     return { services, close };
   } catch (err) {

@@ -37,7 +37,8 @@ export interface LdapFigures {
   errors: number;
 }
 
-export type TargetName = 'ceiling' | 'embedded' | 'postgres' | 'robot';
+/** auditoff: the embedded store with the audit trail off, beside embedded (on, the default). */
+export type TargetName = 'ceiling' | 'embedded' | 'postgres' | 'robot' | 'auditoff';
 
 export interface LoadFigures {
   tokensPerSec: number;

@@ -21,6 +21,13 @@ const GOALS: Goal[] = [
     threshold: 0.9,
     value: (f) => f.targets.robot.tokensPerSec / f.targets.embedded.tokensPerSec,
   },
+  {
+    goal: 'cache hits, audit on vs off',
+    unit: 'x',
+    comparison: '>=',
+    threshold: 0.95,
+    value: (f) => f.targets.embedded.tokensPerSec / f.targets.auditoff.tokensPerSec,
+  },
   { goal: 'cache hits under storm vs unloaded', unit: 'x', comparison: '>=', threshold: 0.5, value: (f) => f.storm.ratioToUnloaded },
   { goal: 'cache-hit p99 under storm', unit: 'ms', comparison: '<', threshold: 25, value: (f) => f.storm.hits.p99Ms },
   { goal: 'LDAP login p99 (cache miss, warm pool)', unit: 'ms', comparison: '<', threshold: 50, value: (f) => f.ldap.p99Ms },

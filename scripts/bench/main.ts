@@ -46,12 +46,17 @@ async function bench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchFigures
   cleanup.add('portcullis (embedded)', () => onEmbedded.daemon.stop());
   const onPostgres = await startPortcullis({ dir: join(root.path, 'postgres'), keysDir, databaseUrl: await postgres.createDatabase() }, cleanup);
   cleanup.add('portcullis (postgres)', () => onPostgres.daemon.stop());
+  // Issue 10: the audit trail (on by default) may cost at most 5%; the same store with it off, in the same rounds.
+  const onAuditOff = await startPortcullis({ dir: join(root.path, 'audit-off'), keysDir, configYaml: 'audit:\n  enabled: false\n' }, cleanup);
+  cleanup.add('portcullis (audit off)', () => onAuditOff.daemon.stop());
   const embedded: Target = { name: 'embedded', url: onEmbedded.url, pid: onEmbedded.pid };
   await seed(onEmbedded.url);
   await seed(onPostgres.url);
+  await seed(onAuditOff.url);
   // Robot logins on the embedded store: issue 9 wants them within 10% of cached passwords.
   const robot: Target = { name: 'robot', url: onEmbedded.url, pid: onEmbedded.pid, authorization: await seedRobot(onEmbedded.url) };
-  const targets: Target[] = [ceiling, embedded, { name: 'postgres', url: onPostgres.url, pid: onPostgres.pid }, robot];
+  const auditOff: Target = { name: 'auditoff', url: onAuditOff.url, pid: onAuditOff.pid };
+  const targets: Target[] = [ceiling, embedded, { name: 'postgres', url: onPostgres.url, pid: onPostgres.pid }, robot, auditOff];
   for (const t of targets) await warmUp(t.url, t.authorization);
 
   progress(`cache hits: ${opts.rounds} interleaved round(s) of ${opts.seconds} s per target`);
@@ -74,7 +79,7 @@ async function bench(opts: BenchOptions, cleanup: Cleanup): Promise<BenchFigures
   progress(`memory: ${opts.rssSeconds} s of cache hits on the embedded store`);
   const { memory, load: memoryLoad } = await measureMemory(embedded, opts.connections, opts.rssSeconds);
   // The start timings get the CPU to themselves.
-  for (const p of [onEmbedded, onPostgres]) await p.daemon.stop();
+  for (const p of [onEmbedded, onPostgres, onAuditOff]) await p.daemon.stop();
 
   progress(`start times: ${opts.startSamples} sample(s)`);
   const start = await measureStarts(root.path, opts.startSamples, postgres, cleanup, progress);

@@ -27,6 +27,12 @@ export function formatReport(f: BenchFigures): string {
     const rounds = t.rounds.map((r) => r.tokensPerSec.toFixed(0)).join(' ');
     out.push(`${name.padEnd(10)}${num(t.tokensPerSec, 0, 12)}${num(t.p50Ms, 2, 10)}${num(t.p99Ms, 2, 10)}${num(t.ratioToCeiling, 2, 12)}x   ${rounds}`);
   }
+  const on = f.targets.embedded;
+  const off = f.targets.auditoff;
+  const perRound = on.rounds.map((r, i) => (r.tokensPerSec / (off.rounds[i]?.tokensPerSec ?? Number.NaN)).toFixed(2)).join(' ');
+  out.push(
+    `audit on vs off (embedded, same rounds): ${num(on.tokensPerSec, 0, 0)} vs ${num(off.tokensPerSec, 0, 0)} tokens/s, ${num(on.tokensPerSec / off.tokensPerSec, 2, 0)}x; per round ${perRound}`,
+  );
   const st = f.storm;
   const other =
     Object.entries(st.wrongPasswords.other)

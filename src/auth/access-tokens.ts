@@ -1,3 +1,4 @@
+import type { LoginRefusal } from '../domain/audit.js';
 import { createHash, randomBytes } from 'node:crypto';
 import type { AuthOutcome, Authenticator, BeforeCheck } from '../domain/authn.js';
 import type { Logger } from '../domain/logger.js';
@@ -41,17 +42,17 @@ export class AccessTokenAuthenticator implements Authenticator {
     if (!raw.startsWith(ACCESS_TOKEN_PREFIX) || raw.length > MAX_TOKEN_LENGTH) return { kind: 'unknown' };
     const token = await this.tokens.findByHash(hashAccessToken(raw));
     if (!token) return { kind: 'unknown' };
-    const refuse = async (reason: string): Promise<AuthOutcome> => {
+    const refuse = async (reason: string, code: LoginRefusal = 'invalid_token'): Promise<AuthOutcome> => {
       this.logger?.info({ user: username, token: token.name, reason }, `personal access token refused: ${reason}`);
       await beforeCheck?.();
-      return { kind: 'denied' };
+      return { kind: 'denied', reason: code };
     };
     // The token is its owner's password, not a key anyone may present under any name.
     if (token.owner !== username) return refuse('the token belongs to another user');
     const user = await this.users.find(token.owner);
     if (!user) return refuse('the owner no longer exists');
-    if (user.disabled) return refuse('the owner is disabled');
-    if (token.expiresAt && token.expiresAt.getTime() <= this.now()) return refuse('the token has expired');
+    if (user.disabled) return refuse('the owner is disabled', 'disabled');
+    if (token.expiresAt && token.expiresAt.getTime() <= this.now()) return refuse('the token has expired', 'expired');
     const owner = await this.resolveOwner(user);
     if (!owner) return refuse('the owner is no longer valid in their directory');
     return { kind: 'ok', identity: { ...owner, accessToken: { id: token.id, name: token.name, limits: token.limits } } };

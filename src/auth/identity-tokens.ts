@@ -47,8 +47,9 @@ export class IdentityTokens {
     const raw = token.reveal();
     if (!raw.startsWith(PREFIX) || raw.length > 200) throw new InvalidGrantError();
     const record = await this.repo.find(hashOf(raw));
-    if (!record || record.user.disabled) throw new InvalidGrantError();
-    if (record.expiresAt && record.expiresAt.getTime() <= this.now()) throw new InvalidGrantError('the refresh token has expired');
+    if (!record) throw new InvalidGrantError();
+    if (record.user.disabled) throw new InvalidGrantError(undefined, 'disabled');
+    if (record.expiresAt && record.expiresAt.getTime() <= this.now()) throw new InvalidGrantError('the refresh token has expired', 'expired');
     const identity = await this.chain.refresh(record.user);
     if (!identity) throw new InvalidGrantError();
     return identity;

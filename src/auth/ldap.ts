@@ -43,7 +43,7 @@ export class LdapAuthenticator implements Authenticator {
     if (row && row.source !== 'ldap') return { kind: 'unknown' };
     if (row?.disabled) {
       this.logger?.info({ user: row.username }, 'login refused: the account is disabled (the directory was not asked)');
-      return { kind: 'denied' };
+      return { kind: 'denied', reason: 'disabled' };
     }
     // A password changed in the directory is honoured once the cached login expires.
     const key = this.#cache.keyFor(username, password.reveal());
@@ -85,7 +85,7 @@ export class LdapAuthenticator implements Authenticator {
     }
     const row = known?.username === user.username ? known : await this.users.ensureExternal(user.username, 'ldap');
     if (row.source !== 'ldap') return { kind: 'unknown' };
-    if (row.disabled) return { kind: 'denied' };
+    if (row.disabled) return { kind: 'denied', reason: 'disabled' };
     const admin = row.admin || user.groups.some((g) => this.#adminGroups.has(g.toLowerCase()));
     return { kind: 'ok', identity: { username: row.username, userId: row.id, admin, groups: user.groups, source: 'ldap' } };
   }

@@ -20,11 +20,11 @@ export class LocalAuthenticator implements Authenticator {
     // Only local rows: a directory user's row must never be vouched for by a stored hash.
     if (!user || user.source !== 'local' || user.passwordHash === null) return { kind: 'unknown' };
     const ok = await this.hasher.verify(password, user.passwordHash, beforeCheck);
-    if (!ok) return { kind: 'denied' };
+    if (!ok) return { kind: 'denied', reason: 'bad_password' };
     if (user.disabled) {
       // The client only hears "invalid credentials": whether the account exists is the admin's to know.
       this.logger?.info({ user: user.username }, 'login refused: the account is disabled');
-      return { kind: 'denied' };
+      return { kind: 'denied', reason: 'disabled' };
     }
     return { kind: 'ok', identity: { username: user.username, userId: user.id, admin: user.admin, groups: [], source: 'local' } };
   }

@@ -1,6 +1,6 @@
 import type { AuthOutcome, Authenticator, BeforeCheck } from '../domain/authn.js';
 import type { Logger } from '../domain/logger.js';
-import { ROBOT_PREFIX } from '../domain/model.js';
+import { type Identity, ROBOT_PREFIX, type RobotRecord } from '../domain/model.js';
 import type { RobotsRepository } from '../domain/repositories.js';
 import type { Secret } from '../domain/secret.js';
 import { robotSecretMatches } from './robot-secrets.js';
@@ -27,16 +27,23 @@ export class RobotAuthenticator implements Authenticator {
       // Only a wrong secret meets the throttle (which counts it as a failure): a right one is
       // 256 random bits, never a guess, and the hot path of every pull pays no counter read.
       await beforeCheck?.();
-      return { kind: 'denied' };
+      return { kind: 'denied', reason: robot ? 'bad_password' : 'unknown_user' };
     }
-    const refused = robot.disabled ? 'disabled' : robot.expiresAt && robot.expiresAt.getTime() <= this.now() ? 'expired' : undefined;
+    const refused = robotRefusal(robot, this.now());
     if (refused) {
       this.logger?.info({ robot: robot.name, reason: refused }, `robot login refused: the robot is ${refused}`);
-      return { kind: 'denied' };
+      return { kind: 'denied', reason: refused };
     }
-    return {
-      kind: 'ok',
-      identity: { username: robot.name, userId: 0, admin: false, groups: [], source: 'local', robot: { id: robot.id, permissions: robot.permissions } },
-    };
+    return { kind: 'ok', identity: robotIdentity(robot) };
   }
+}
+
+/** Who a robot is once logged in: its permissions, never memberships. */
+export function robotIdentity(robot: RobotRecord): Identity {
+  return { username: robot.name, userId: 0, admin: false, groups: [], source: 'local', robot: { id: robot.id, permissions: robot.permissions } };
+}
+
+/** Why a robot whose secret is right is refused anyway, if it is. */
+export function robotRefusal(robot: RobotRecord, now: number): 'disabled' | 'expired' | undefined {
+  return robot.disabled ? 'disabled' : robot.expiresAt && robot.expiresAt.getTime() <= now ? 'expired' : undefined;
 }

@@ -14,6 +14,7 @@ interface KeysOptions {
   config?: string;
   dir?: string;
 }
+import { notificationsBlock } from './registry-notifications.js';
 
 const configOption = (o: { config?: string }) => loadConfig(o.config ?? process.env.PORTCULLIS_CONFIG);
 
@@ -149,7 +150,7 @@ export function addKeyCommands(program: Command): void {
 export function addRegistryConfigCommand(program: Command): void {
   program
     .command('registry-config')
-    .description("print the registry's auth.token block for this configuration")
+    .description("print the registry's auth.token and notifications blocks for this configuration")
     .option('-c, --config <file>', 'configuration file (PORTCULLIS_CONFIG)')
     .option('--bundle-path <path>', 'where the registry finds the bundle (default: bundle.pem in token.keysDir, as the registry sees it)')
     .option('--jwks-path <path>', 'registry 3.x: where it finds `portcullis keys jwks` output')
@@ -166,6 +167,6 @@ export function addRegistryConfigCommand(program: Command): void {
         config.token.extraCertificates.length > 0
           ? '# rootcertbundle: token.extraCertificates are not in bundle.pem; mount the output of `portcullis keys bundle` instead\n'
           : `# rootcertbundle: ${BUNDLE_FILE} in the keys directory, rewritten by keys rotate/promote/retire; restart the registry after each\n`;
-      process.stdout.write(`${note}${stringify({ auth: { token } })}`);
+      process.stdout.write(`${note}${stringify({ auth: { token }, ...notificationsBlock(config) })}`);
     });
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { addAdminCommands } from './admin-commands.js';
+import { addAuditCommands } from './audit-commands.js';
 import { addCompletionCommand } from './completion.js';
 import { addConfigCommands } from './config-check.js';
 import { DEFAULT_URL } from './connection.js';
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   addAdminCommands(program);
   addRobotCommands(program);
   addSelfCommands(program);
+  addAuditCommands(program);
   addTokenCommands(program);
   addCompletionCommand(program);
   describeEnvironment(program);

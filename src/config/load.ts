@@ -30,6 +30,9 @@ const ENV_KEYS: Record<string, { path: string[]; kind: 'string' | 'int' | 'bool'
   PORTCULLIS_ADMIN_PASSWORD: { path: ['admin', 'password'], kind: 'string' },
   PORTCULLIS_LOG_LEVEL: { path: ['log', 'level'], kind: 'string' },
   PORTCULLIS_METRICS_TOKEN: { path: ['metrics', 'bearerToken'], kind: 'string' },
+  PORTCULLIS_AUDIT: { path: ['audit', 'enabled'], kind: 'bool' },
+  PORTCULLIS_AUDIT_RETENTION_DAYS: { path: ['audit', 'retentionDays'], kind: 'int' },
+  PORTCULLIS_EVENTS_SECRET: { path: ['audit', 'events', 'secret'], kind: 'string' },
   // Keeps the directory service account's password out of the config file.
   PORTCULLIS_LDAP_BIND_PASSWORD: { path: ['ldap', 'search', 'bindPassword'], kind: 'string', within: 'ldap' },
 };

@@ -117,6 +117,32 @@ export const ConfigSchema = Obj({
     },
     { default: {} },
   ),
+  /** Who got which token, who changed what, what the registry did (README "Audit trail"). */
+  audit: Obj(
+    {
+      enabled: Type.Boolean({ default: true }),
+      retentionDays: Type.Integer({ minimum: 1, maximum: 36_500, default: 90, description: 'entries older than this are deleted (hourly sweep)' }),
+      buffer: Obj(
+        {
+          flushEveryMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1_000, description: 'waiting entries are written at least this often' }),
+          batchSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: '...and as soon as this many wait' }),
+          maxEntries: Type.Integer({
+            minimum: 1,
+            default: 20_000,
+            description: 'entries that may wait while the store is down; more are dropped and counted (portcullis_audit_dropped_total)',
+          }),
+        },
+        { default: {} },
+      ),
+      events: Obj(
+        {
+          secret: Type.Optional(Type.String({ minLength: 16, description: "the registry's notifications send Authorization: Bearer SECRET to POST /events" })),
+        },
+        { default: {} },
+      ),
+    },
+    { default: {} },
+  ),
   log: Obj(
     {
       level: Type.Union(

@@ -1,11 +1,16 @@
+import type { LoginRefusal } from './audit.js';
 import type { Identity, UserRecord } from './model.js';
 import type { Secret } from './secret.js';
 
 /**
  * A backend's answer: it knows the user and the password is right, it knows the user and the
- * password is wrong (or the account is disabled), or the user is not its to judge.
+ * password is wrong (or the account is disabled), or the user is not its to judge. The reason
+ * (default bad_password) is for the audit and the log, never for the client.
  */
-export type AuthOutcome = { kind: 'ok'; identity: Identity } | { kind: 'denied' } | { kind: 'unknown' };
+export type AuthOutcome = { kind: 'ok'; identity: Identity } | { kind: 'denied'; reason?: LoginRefusal } | { kind: 'unknown' };
+
+/** What the chain made of a login. */
+export type LoginResult = { identity: Identity } | { identity: null; refused: LoginRefusal };
 
 /** One source of accounts in the chain (the store's own users, a directory). */
 /**

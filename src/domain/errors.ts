@@ -1,3 +1,5 @@
+import type { LoginRefusal } from './audit.js';
+
 /** Every failure the service reports has one of these stable codes. */
 export type ErrorCode =
   | 'UNAUTHORIZED'
@@ -56,8 +58,12 @@ export class UnsupportedMediaTypeError extends PortcullisError {
 }
 
 export class InvalidGrantError extends PortcullisError {
-  constructor(message = 'the refresh token is invalid, expired or revoked') {
+  /** Why, for the audit; the client is told only the message. */
+  readonly reason: LoginRefusal;
+
+  constructor(message = 'the refresh token is invalid, expired or revoked', reason: LoginRefusal = 'invalid_token') {
     super('INVALID_GRANT', message);
+    this.reason = reason;
   }
 }
 

@@ -46,6 +46,8 @@ export interface MemberRecord {
 export interface ProjectAccess {
   public: boolean;
   roles: Role[];
+  /** For each role, the directory group it is held through (null: the user's own membership). */
+  groups?: (string | null)[];
 }
 
 export interface RefreshTokenRecord {

@@ -1,3 +1,4 @@
+import type { AuditRepository } from './audit.js';
 import type {
   AccessTokenLimits,
   AccessTokenRecord,
@@ -168,6 +169,8 @@ export interface Store extends Repositories {
   readonly kind: 'embedded' | 'postgres';
   /** Shared by every replica on PostgreSQL; in this process on the embedded store. */
   readonly loginFailures: LoginFailuresRepository;
+  /** Written in batches by the audit writer, never on the hot path. */
+  readonly audit: AuditRepository;
   /** The keys each replica signs with and publishes. */
   readonly signingKeys: SigningKeysRepository;
   /**

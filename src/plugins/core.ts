@@ -25,8 +25,10 @@ async function core(app: FastifyInstance, opts: CoreOptions): Promise<void> {
     logger: app.log,
     onPasswordCheck: (result) => opts.metrics.passwordChecks.inc({ result }),
     authenticators: opts.authenticators,
+    onAuditDrop: (count) => opts.metrics.auditDropped.inc(count),
     ldapRecheckEveryMs: opts.ldapRecheckEveryMs,
   });
+  opts.metrics.auditBufferedNow = () => services.audit.buffered;
   app.addHook('onClose', close);
   app.decorate('services', services);
   app.decorate('metrics', opts.metrics);

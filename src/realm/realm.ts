@@ -3,11 +3,15 @@ import type { Authorizer } from '../auth/authorizer.js';
 import type { AuthChain } from '../auth/chain.js';
 import type { IdentityTokens } from '../auth/identity-tokens.js';
 import type { LoginThrottle } from '../auth/login-throttle.js';
-import { InvalidGrantError, InvalidRequestError, UnauthorizedError } from '../domain/errors.js';
+import type { AuditSink } from '../domain/audit.js';
+import { InvalidGrantError, InvalidRequestError, ThrottledError, UnauthorizedError } from '../domain/errors.js';
+import type { Logger } from '../domain/logger.js';
+import type { LoginResult } from '../domain/authn.js';
 import type { Identity, ResourceScope } from '../domain/model.js';
 import type { Secret } from '../domain/secret.js';
 import { buildClaims } from '../token/claims.js';
 import type { TokenSigner } from '../token/signer.js';
+import { methodOf, type TokenTrace, tokenEntry } from './token-audit.js';
 
 export type Credentials = { kind: 'anonymous' } | { kind: 'password'; username: string; password: Secret } | { kind: 'refresh'; token: Secret };
 
@@ -22,6 +26,8 @@ export interface TokenRequest {
   clientId: string;
   /** The client's address (the socket's, or X-Forwarded-For from a trusted proxy): the throttle's key. */
   address: string;
+  /** For the audit only. */
+  userAgent?: string;
 }
 
 export interface TokenGrant {
@@ -52,6 +58,10 @@ export interface RealmDeps {
   robotUsage?: { record(robotId: number, address: string): void };
   /** The same for personal access tokens. */
   accessTokenUsage?: { record(tokenId: number, address: string): void };
+  /** Told of every token request, issued or refused; never waits. */
+  audit?: AuditSink;
+  /** Failed logins are logged with the username and the reason (never the password). */
+  logger?: Logger | undefined;
 }
 
 /**
@@ -65,28 +75,49 @@ export class Realm {
   ) {}
 
   async issue(req: TokenRequest): Promise<TokenGrant> {
+    const trace: TokenTrace = { at: new Date(), method: req.credentials.kind === 'password' ? 'password' : req.credentials.kind, subject: null };
+    if (req.credentials.kind === 'password') trace.subject = req.credentials.username;
+    try {
+      const grant = await this.#issue(req, trace);
+      this.deps.audit?.record(tokenEntry(req, trace));
+      return grant;
+    } catch (err) {
+      this.deps.audit?.record(tokenEntry(req, trace, err));
+      throw err;
+    }
+  }
+
+  async #issue(req: TokenRequest, trace: TokenTrace): Promise<TokenGrant> {
     if (req.service !== this.settings.service) throw new InvalidRequestError(`unknown service "${req.service}"`, 'UNKNOWN_SERVICE');
-    const identity = await this.identify(req);
+    const identity = await this.identify(req, trace);
+    if (identity) {
+      trace.subject = identity.username;
+      if (req.credentials.kind === 'password') trace.method = methodOf(identity);
+    }
     if (identity?.robot) this.deps.robotUsage?.record(identity.robot.id, req.address);
     if (identity?.accessToken) this.deps.accessTokenUsage?.record(identity.accessToken.id, req.address);
-    const granted = await this.deps.authorizer.authorize(identity, req.scopes);
+    const decision = await this.deps.authorizer.decide(identity, req.scopes);
+    trace.actions = decision.actions;
+    trace.granted = decision.granted;
     const issuedAt = Math.floor(Date.now() / 1000);
+    const jwtId = randomUUID();
     const claims = buildClaims({
       issuer: this.settings.issuer,
       audience: this.settings.service,
       subject: identity?.username ?? '',
-      access: granted,
+      access: decision.granted,
       issuedAt,
       ttlSeconds: this.settings.ttlSeconds,
-      jwtId: randomUUID(),
+      jwtId,
     });
     const grant: TokenGrant = {
       token: await this.deps.signer.sign(claims),
       expiresIn: this.settings.ttlSeconds,
       issuedAt: new Date(issuedAt * 1000),
       subject: claims.sub,
-      granted,
+      granted: decision.granted,
     };
+    trace.jti = jwtId;
     // A robot's secret and a personal access token are already tokens: no identity token beside
     // them, which would carry the owner's whole rights past the token's limits.
     if (identity && !identity.robot && !identity.accessToken && req.offline && req.credentials.kind === 'password' && this.settings.identityTokens) {
@@ -95,10 +126,13 @@ export class Realm {
     return grant;
   }
 
-  private async identify(req: TokenRequest): Promise<Identity | null> {
+  private async identify(req: TokenRequest, trace: TokenTrace): Promise<Identity | null> {
     const creds = req.credentials;
     if (creds.kind === 'anonymous') {
-      if (!this.settings.allowAnonymous) throw new UnauthorizedError('authentication required');
+      if (!this.settings.allowAnonymous) {
+        trace.refused = 'anonymous_disabled';
+        throw new UnauthorizedError('authentication required');
+      }
       return null;
     }
     if (creds.kind === 'refresh') {
@@ -110,16 +144,22 @@ export class Realm {
       try {
         return await this.deps.identityTokens.resolve(creds.token);
       } catch (err) {
-        if (err instanceof InvalidGrantError) await attempt.failed();
+        if (err instanceof InvalidGrantError) {
+          this.deps.logger?.info({ address: req.address, reason: err.reason, via: 'refresh' }, 'login failed');
+          await attempt.failed();
+        }
         throw err;
       }
     }
     if (req.account !== undefined && req.account !== '' && req.account !== creds.username) {
       throw new InvalidRequestError('account does not match the authenticated user');
     }
-    const identity = await this.authenticatePassword(req.address, creds.username, creds.password);
-    if (!identity) throw new UnauthorizedError('invalid username or password');
-    return identity;
+    const result = await this.login(req.address, creds.username, creds.password);
+    if (!result.identity) {
+      trace.refused = result.refused;
+      throw new UnauthorizedError('invalid username or password');
+    }
+    return result.identity;
   }
 
   /**
@@ -128,9 +168,25 @@ export class Realm {
    * authenticates through here too.
    */
   async authenticatePassword(address: string, username: string, password: Secret): Promise<Identity | null> {
+    return (await this.login(address, username, password)).identity;
+  }
+
+  /** authenticatePassword with the reason of a refusal; every refusal is logged (never the password). */
+  async login(address: string, username: string, password: Secret): Promise<LoginResult> {
     const attempt = this.deps.throttle.attempt(address, username);
-    const identity = await this.deps.chain.authenticate(username, password, attempt.beforeCheck);
-    await (identity ? attempt.succeeded() : attempt.failed());
-    return identity;
+    let result: LoginResult;
+    try {
+      result = await this.deps.chain.login(username, password, attempt.beforeCheck);
+    } catch (err) {
+      if (err instanceof ThrottledError) this.deps.logger?.info({ username, address, reason: 'throttled' }, 'login failed');
+      throw err;
+    }
+    if (result.identity) {
+      await attempt.succeeded();
+    } else {
+      this.deps.logger?.info({ username, address, reason: result.refused }, 'login failed');
+      await attempt.failed();
+    }
+    return result;
   }
 }

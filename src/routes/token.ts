@@ -45,6 +45,9 @@ export default async function tokenRoutes(base: FastifyInstance): Promise<void> 
   });
 
   const respond = async (request: FastifyRequest, req: TokenRequest) => {
+    // For the audit; bounded, since a client may send anything.
+    const agent = request.headers['user-agent'];
+    if (agent) req.userAgent = agent.slice(0, 256);
     const grant = await realm.issue(req);
     request.log.info(
       {

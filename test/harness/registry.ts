@@ -21,6 +21,8 @@ export interface RegistryOptions {
    * deployment does; the options above are then ignored.
    */
   authEnv?: Record<string, string>;
+  /** The config's `notifications` section (e.g. what `portcullis registry-config` prints). */
+  notifications?: unknown;
 }
 
 export interface Registry {
@@ -75,6 +77,7 @@ async function startOn(port: number, opts: RegistryOptions, dir: string, bundle:
     // A fixed secret avoids the "No HTTP secret provided" warning.
     http: { addr: host, secret: randomBytes(16).toString('hex'), draintimeout: '0s' },
     ...(opts.authEnv ? {} : { auth: { token: { realm: opts.realm, service: opts.service, issuer: opts.issuer, rootcertbundle: bundle } } }),
+    ...(opts.notifications ? { notifications: opts.notifications } : {}),
   };
   const configPath = join(dir, `config-${port}.yml`);
   await writeFile(configPath, JSON.stringify(config, null, 2));

@@ -65,6 +65,8 @@ describe('--json on every command: one JSON document on stdout, or {"error"} on 
     [['project', 'ls']],
     [['member', 'set', 'jp', 'jo', 'developer']],
     [['member', 'ls', 'jp']],
+    [['explain', 'jo', 'repository:jp/app:pull,push']],
+    [['audit', 'ls', '--kind', 'change']],
     [['user', 'show', 'jo']],
     [['member', 'rm', 'jp', 'jo']],
     [['robot', 'create', 'jr', '--project', 'jp']],
@@ -126,6 +128,8 @@ describe('--json on every command: one JSON document on stdout, or {"error"} on 
     [['keys', 'rotate'], { env: { PORTCULLIS_KEYS_DIR: '/nonexistent/keys' } }, /nonexistent/],
     [['keys', 'promote'], { env: rotationEnv() }, /next/],
     [['keys', 'retire'], { env: rotationEnv() }, /previous|confirm|--force/],
+    [['audit', 'ls', '--outcome', 'maybe'], {}, /^400: /],
+    [['explain', 'ghost', 'repository:library/x:pull'], {}, /^404: user ghost not found/],
     [['no-such-command'], {}, /^unknown command 'no-such-command'$/],
   ];
 

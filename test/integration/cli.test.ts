@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { copyFile, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -7,7 +8,7 @@ import { Secret } from '../../src/domain/secret.js';
 import { libtrustKeyId } from '../../src/token/keys/kid.js';
 import { basic, buildTestApp, ADMIN, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet } from '../helpers/realm.js';
-import { run, runOk, tempDir, type RunResult } from '../harness/proc.js';
+import { pollUntil, run, runOk, tempDir, type RunResult } from '../harness/proc.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
 
@@ -173,6 +174,57 @@ describe('the portcullis CLI', () => {
     });
   });
 
+  describe('audit ls and explain', { timeout: 120_000 }, () => {
+    it('audit ls shows token requests and changes as a table, filters them, and prints JSON', async () => {
+      await cliOk(['project', 'create', 'audited']);
+      await cliOk(['user', 'add', 'auditee', '--password-stdin'], { input: 'auditee-password-1\n' });
+      await cliOk(['member', 'set', 'audited', 'auditee', 'guest']);
+      granted(await realmGet(t.app, { service: 'registry', scope: 'repository:audited/app:pull,push' }, basic('auditee', 'auditee-password-1')));
+
+      const table = await cliOk(['audit', 'ls', '--project', 'audited']);
+      const lines = table.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^TIME\s+KIND\s+SUBJECT\s+OUTCOME\s+ADDRESS\s+WHAT\s+WHY$/);
+      expect(lines[1]).toMatch(/\s+token\s+auditee\s+partial\s+127\.0\.0\.1\s+repository:audited\/app:pull,push\s+push: role_lacks_push$/);
+      expect(lines[2]).toMatch(/\s+change\s+admin\s+ok\s+.*PUT \/projects\/:name\/members\/:principal audited auditee\s+200$/);
+      const entries = await json<{ subject: string; outcome: string }[]>(['audit', 'ls', '--kind', 'token', '--subject', 'auditee']);
+      expect(entries.map((e) => [e.subject, e.outcome])).toEqual([['auditee', 'partial']]);
+      await cliFails(['audit', 'ls', '--outcome', 'maybe'], /400: .*outcome/);
+    });
+
+    it('audit ls --follow prints entries written after it started', async () => {
+      const child = spawn(process.execPath, [bin, '--json', 'audit', 'ls', '--follow', '--interval', '200', '--subject', 'follower', '--limit', '5'], {
+        cwd: tmp.path,
+        env,
+      });
+      try {
+        let out = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          out += chunk.toString();
+        });
+        await new Promise((r) => setTimeout(r, 1_500));
+        expect(out).toBe('');
+        await cliOk(['user', 'add', 'follower', '--password-stdin'], { input: 'follower-password-1\n' });
+        granted(await realmGet(t.app, { service: 'registry', scope: 'repository:library/followed:pull' }, basic('follower', 'follower-password-1')));
+        await pollUntil(async () => out.includes('\n'), undefined, 'a followed entry', 20_000, 100);
+        expect(JSON.parse(out.split('\n')[0] ?? '')).toMatchObject({ kind: 'token', subject: 'follower', repositories: ['library/followed'] });
+      } finally {
+        child.kill();
+      }
+    });
+
+    it('explain names the rule behind every action', async () => {
+      const table = await cliOk(['explain', 'auditee', 'repository:audited/app:pull,push', 'repository:nosuch/app:pull']);
+      expect(table.trimEnd().split('\n')).toEqual([
+        expect.stringMatching(/^RESOURCE\s+ACTION\s+GRANTED\s+RULE$/),
+        expect.stringMatching(/^repository:audited\/app\s+pull\s+yes\s+role guest in project audited$/),
+        expect.stringMatching(/^repository:audited\/app\s+push\s+no\s+role guest in project audited does not allow push$/),
+        expect.stringMatching(/^repository:nosuch\/app\s+pull\s+no\s+project nosuch does not exist$/),
+      ]);
+      const anonymous = await json<{ granted: string[] }>(['explain', '-', 'repository:library/x:pull,push']);
+      expect(anonymous.granted).toEqual(['repository:library/x:pull']);
+    });
+  });
+
   describe('whoami and passwd: any user, on their own account', { timeout: 120_000 }, () => {
     const as = (user: string, password: string) => ({ PORTCULLIS_USER: user, PORTCULLIS_PASSWORD: password });
     beforeAll(async () => {
@@ -315,7 +367,7 @@ describe('the portcullis CLI', () => {
       expect(new X509Certificate(bundle).fingerprint256).toBe(cert.fingerprint256);
       expect(bundle).not.toMatch(/PRIVATE KEY/);
 
-      expect(parseYaml(block)).toEqual({
+      expect(parseYaml(block)).toMatchObject({
         auth: {
           token: {
             realm: 'https://auth.example.com/token',
@@ -326,6 +378,25 @@ describe('the portcullis CLI', () => {
           },
         },
       });
+    });
+
+    it('registry-config prints the notifications block for the audit trail, with the events secret or a placeholder', async () => {
+      const config = join(tmp.path, 'events.yml');
+      await writeFile(config, `publicUrl: https://auth.example.com/\ntoken:\n  keysDir: ${keysDir}\n`);
+      const endpointOf = (yaml: string) => (parseYaml(yaml) as { notifications: { endpoints: Record<string, unknown>[] } }).notifications.endpoints;
+      const [unset, set] = await Promise.all([
+        cliOk(['registry-config', '-c', config]),
+        cliOk(['registry-config', '-c', config], { env: { PORTCULLIS_EVENTS_SECRET: 'an-events-secret-of-enough-length' } }),
+      ]);
+      expect(endpointOf(unset)).toEqual([
+        expect.objectContaining({
+          url: 'https://auth.example.com/events',
+          headers: { Authorization: ['Bearer <audit.events.secret, or PORTCULLIS_EVENTS_SECRET>'] },
+        }),
+      ]);
+      expect(endpointOf(set)).toEqual([
+        expect.objectContaining({ url: 'https://auth.example.com/events', headers: { Authorization: ['Bearer an-events-secret-of-enough-length'] } }),
+      ]);
     });
 
     it('a bad configuration file fails naming the key', async () => {

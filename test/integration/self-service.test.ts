@@ -120,12 +120,13 @@ describe.each(STORES)('self-service on the %s store', (kind) => {
   });
 
   describe('who may call what', () => {
-    it('declares access on /me routes, project-delegated routes and the document only; every other route is admin-only', () => {
+    it('declares access on /me routes, project-delegated routes, the audit and the document only; every other route is admin-only', () => {
       const open = routes.filter((r) => r.access !== undefined).map((r) => `${r.method} ${r.url} ${r.access}`);
       expect(open.sort()).toEqual([
         'DELETE /api/v1/me/tokens/:id user',
         'DELETE /api/v1/projects/:name/members/:principal user',
         'DELETE /api/v1/robots/:name user',
+        'GET /api/v1/audit user',
         'GET /api/v1/me user',
         'GET /api/v1/me/tokens user',
         'GET /api/v1/openapi.json public',

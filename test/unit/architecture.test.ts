@@ -68,6 +68,7 @@ describe('the layer rules', () => {
       ['src/domain/model.ts', 'src/auth/chain.ts', 'domain-imports-nothing'],
       ['src/token/signer.ts', 'src/auth/permissions.ts', 'token-is-jwt-primitives'],
       ['src/auth/local.ts', 'src/backends/sql/users.ts', 'auth-uses-interfaces'],
+      ['src/audit/writer.ts', 'src/backends/sql/audit.ts', 'audit-uses-interfaces'],
       ['src/auth/chain.ts', 'src/realm/realm.ts', 'auth-uses-interfaces'],
       ['src/realm/realm.ts', 'src/routes/token.ts', 'realm-over-auth-and-token'],
       ['src/admin/service.ts', 'src/realm/realm.ts', 'admin-over-auth'],

@@ -64,8 +64,14 @@ export class AccessSnapshot {
       const p = this.data.projects.get(name);
       if (!p) continue;
       const roles: Role[] = [...(userId === null ? [] : (p.userRoles.get(userId) ?? []))];
-      for (const g of lowered) roles.push(...(p.groupRoles.get(g) ?? []));
-      out.set(name, { public: p.public, roles });
+      const via: (string | null)[] = roles.map(() => null);
+      lowered.forEach((g, i) => {
+        for (const role of p.groupRoles.get(g) ?? []) {
+          roles.push(role);
+          via.push(groups[i] as string);
+        }
+      });
+      out.set(name, { public: p.public, roles, groups: via });
     }
     return out;
   }

@@ -36,6 +36,7 @@ export class CachedStore implements Store {
   readonly robots: RobotsRepository;
   readonly accessTokens: AccessTokensRepository;
   readonly refreshTokens;
+  readonly audit;
   readonly signingKeys;
   readonly loginFailures: LoginFailuresRepository;
   #snapshot: AccessSnapshot | undefined;
@@ -55,6 +56,7 @@ export class CachedStore implements Store {
     this.loginFailures = opts.loginFailures;
     this.now = opts.now ?? Date.now;
     this.refreshTokens = sql.refreshTokens;
+    this.audit = sql.audit;
     this.signingKeys = sql.signingKeys;
     this.users = cachedUsers(sql.users, this);
     this.projects = cachedProjects(sql.projects, this);

@@ -9,4 +9,5 @@ export const ADVISORY_LOCKS = {
   bootstrap: 0x706f7275,
   admins: 0x706f7276,
   usernames: 0x706f7277,
-} as const satisfies Record<SerializedDecision | 'migrations', number>;
+  auditRetention: 0x706f7278,
+} as const satisfies Record<SerializedDecision | 'migrations' | 'auditRetention', number>;

@@ -159,6 +159,36 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 6,
+    name: 'audit trail',
+    // Entries are stored in segments, one row per batch the audit writer flushes: the entries as
+    // gzipped JSON, beside the sets of what they name (kinds, subjects, outcomes, projects,
+    // repositories) and their time span, which a read uses to skip segments it cannot match.
+    // The embedded store runs every statement on the event loop, where a row per token cost
+    // tens of microseconds each (half the token throughput); a segment costs one row per flush.
+    // The body is gzipped by Node already; the database's own compression gives up on it after
+    // its first kilobyte.
+    sql: `
+      CREATE TABLE audit_segments (
+        id bigserial PRIMARY KEY,
+        first_at timestamptz NOT NULL,
+        last_at timestamptz NOT NULL,
+        entries integer NOT NULL,
+        kinds text[] NOT NULL,
+        subjects text[] NOT NULL,
+        outcomes text[] NOT NULL,
+        projects text[] NOT NULL,
+        repositories text[] NOT NULL,
+        body bytea NOT NULL
+      );
+      CREATE INDEX audit_segments_by_first ON audit_segments (first_at);
+      CREATE INDEX audit_segments_by_last ON audit_segments (last_at);
+      CREATE INDEX audit_segments_by_subject ON audit_segments USING gin (subjects);
+      CREATE INDEX audit_segments_by_project ON audit_segments USING gin (projects);
+      CREATE INDEX audit_segments_by_repository ON audit_segments USING gin (repositories);
+    `,
+  },
+  {
     version: 7,
     name: 'signing keys each replica uses',
     // One row per running replica, heartbeated; seen_at is the database's clock, so replicas

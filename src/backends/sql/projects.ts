@@ -100,8 +100,11 @@ export class SqlProjects implements ProjectsRepository {
   /** One query: projects joined with the memberships of the user and of any of its groups. */
   async accessFor(userId: number | null, groups: readonly string[], projects: readonly string[]): Promise<Map<string, ProjectAccess>> {
     if (projects.length === 0) return new Map();
-    const rows = await this.db.query<{ name: string; public: boolean; roles: Role[] | null }>(
-      `SELECT p.name, p.public, array_remove(array_agg(m.role), NULL) AS roles
+    // Roles and the group each is held through, in one order (the user's own first).
+    const rows = await this.db.query<{ name: string; public: boolean; roles: Role[] | null; groups: (string | null)[] | null }>(
+      `SELECT p.name, p.public,
+         array_agg(m.role ORDER BY m.group_name NULLS FIRST, m.id) FILTER (WHERE m.id IS NOT NULL) AS roles,
+         array_agg(m.group_name ORDER BY m.group_name NULLS FIRST, m.id) FILTER (WHERE m.id IS NOT NULL) AS groups
        FROM projects p
        LEFT JOIN project_members m ON m.project_id = p.id
          AND (m.user_id = $1 OR lower(m.group_name) = ANY($2::text[]))
@@ -109,7 +112,7 @@ export class SqlProjects implements ProjectsRepository {
        GROUP BY p.id, p.name, p.public`,
       [userId, groups.map((g) => g.toLowerCase()), [...projects]],
     );
-    return new Map(rows.map((r) => [r.name, { public: r.public, roles: r.roles ?? [] }]));
+    return new Map(rows.map((r) => [r.name, { public: r.public, roles: r.roles ?? [], groups: r.groups ?? [] }]));
   }
 
   private async require(name: string): Promise<ProjectRecord> {

@@ -1,4 +1,5 @@
 import type { Repositories, SerializedDecision, Store } from '../../domain/repositories.js';
+import { SqlAudit } from './audit.js';
 import { SqlAccessTokens } from './access-tokens.js';
 import type { Queryable, SqlClient } from './client.js';
 import { ADVISORY_LOCKS } from './locks.js';
@@ -26,10 +27,12 @@ export class SqlStore implements Omit<Store, 'loginFailures'> {
   readonly refreshTokens;
   readonly robots;
   readonly accessTokens;
+  readonly audit: SqlAudit;
   readonly signingKeys;
 
   constructor(readonly db: SqlClient) {
     this.signingKeys = new SqlSigningKeys(db);
+    this.audit = new SqlAudit(db);
     ({
       users: this.users,
       projects: this.projects,

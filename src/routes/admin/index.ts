@@ -1,5 +1,8 @@
 import swagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import auditRoutes from './audit.js';
+import { recordChanges } from './change-audit.js';
+import explainRoutes from './explain.js';
 import accessTokenRoutes from './access-tokens.js';
 import { authenticate, requireJson } from './guard.js';
 import meRoutes from './me.js';
@@ -25,11 +28,14 @@ export default async function apiRoutes(app: FastifyInstance): Promise<void> {
   // nothing from validation errors, and a user nothing from an admin route but 403.
   app.addHook('onRequest', authenticate(app.services.realm));
   app.addHook('onRequest', requireJson);
+  app.addHook('onSend', recordChanges(app.services.audit));
 
   await app.register(userRoutes);
   await app.register(projectRoutes);
   await app.register(robotRoutes);
   await app.register(meRoutes);
+  await app.register(auditRoutes);
+  await app.register(explainRoutes);
   await app.register(accessTokenRoutes);
   await app.register(openapiRoute);
 }

@@ -23,6 +23,7 @@ export const openapiOptions: FastifyDynamicSwaggerOptions = {
       { name: 'members', description: "a project's users and directory groups, with their roles (system admins)" },
       { name: 'robots', description: 'robot accounts: a secret instead of a password, permissions instead of memberships (system admins)' },
       { name: 'me', description: "the caller's own account (any authenticated user)" },
+      { name: 'audit', description: 'the audit trail (system admins, and project admins for their projects) and explain (system admins)' },
       { name: 'meta', description: 'this document' },
     ],
   },

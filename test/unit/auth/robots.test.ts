@@ -86,9 +86,12 @@ describe('RobotAuthenticator', () => {
   });
 
   it('meets the throttle on a wrong secret, for known and unknown robots, and a throttled guess is refused', async () => {
-    for (const found of [robot(), null]) {
+    for (const [found, reason] of [
+      [robot(), 'bad_password'],
+      [null, 'unknown_user'],
+    ] as const) {
       const beforeCheck = vi.fn(async () => undefined);
-      expect(await authenticator(found).auth.authenticate('robot$team+ci', new Secret('pcb_guess'), beforeCheck)).toEqual({ kind: 'denied' });
+      expect(await authenticator(found).auth.authenticate('robot$team+ci', new Secret('pcb_guess'), beforeCheck)).toEqual({ kind: 'denied', reason });
       expect(beforeCheck).toHaveBeenCalledOnce();
     }
     const throttled = vi.fn(async () => {

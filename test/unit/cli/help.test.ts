@@ -73,7 +73,8 @@ describe('portcullis --help', () => {
   });
 
   it('documents --json and --yes where they apply', () => {
-    expect(helpOf(program)).toMatch(/--json\s+print the result as JSON on stdout, and a failure\s+as \{"error": "..."\} on stderr/);
+    // Any space may be a line break: the width of the columns follows the longest command.
+    expect(helpOf(program)).toMatch(/--json\s+print\s+the\s+result\s+as\s+JSON\s+on\s+stdout,\s+and\s+a\s+failure\s+as\s+\{"error":\s+"..."\}\s+on\s+stderr/);
     for (const path of ['user rm', 'project rm', 'robot rm', 'user disable']) {
       expect(helpOf(all.find((c) => pathOf(c) === path) as Command), path).toMatch(/-y, --yes\s+do not ask for confirmation \(required without a terminal\)/);
     }
