@@ -125,7 +125,7 @@ export const ConfigSchema = Obj({
       buffer: Obj(
         {
           flushEveryMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 1_000, description: 'waiting entries are written at least this often' }),
-          batchSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 500, description: '...and as soon as this many wait' }),
+          batchSize: Type.Integer({ minimum: 1, maximum: 10_000, default: 5_000, description: '...and as soon as this many wait' }),
           maxEntries: Type.Integer({
             minimum: 1,
             default: 20_000,
