@@ -125,29 +125,9 @@ describe('robot accounts and personal access tokens with the real registry', { t
     );
     const authFile = join(tmp.path, 'pull-secret.json');
     await writeFile(authFile, stdout, { mode: 0o600 });
-    const dest = join(tmp.path, 'pulled');
-    const pulled = await skopeo.exec([
-      'copy',
-      '--retry-times',
-      '0',
-      '--src-tls-verify=false',
-      '--authfile',
-      authFile,
-      `docker://${ref('team/app')}`,
-      `dir:${dest}`,
-    ]);
+    const pulled = await skopeo.pull(ref('team/app'), { authFile });
     expect(pulled.code, pulled.stderr).toBe(0);
-    const denied = await skopeo.exec([
-      'copy',
-      '--retry-times',
-      '0',
-      '--src-tls-verify=false',
-      '--authfile',
-      authFile,
-      `docker://${ref('other/app')}`,
-      `dir:${dest}-2`,
-    ]);
-    expectRefused(denied, 'denied');
+    expectRefused(await skopeo.pull(ref('other/app'), { authFile }), 'denied');
   });
 
   describe('a personal access token with docker', () => {

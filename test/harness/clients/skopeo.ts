@@ -21,7 +21,8 @@ export interface SkopeoClient extends RegistryClient {
   login(host: string, user: string, password: string): Promise<RunResult>;
   logout(host: string): Promise<RunResult>;
   push(image: OciImage, ref: string, opts?: { creds?: Creds }): Promise<ClientResult>;
-  pull(ref: string, opts?: { creds?: Creds }): Promise<ClientResult>;
+  /** `authFile`: another credentials file than the sandbox's (a generated dockerconfigjson, say). */
+  pull(ref: string, opts?: { creds?: Creds; authFile?: string }): Promise<ClientResult>;
   /** Manifest digest as the registry reports it (`skopeo inspect`), without downloading layers. */
   inspect(ref: string, opts?: { creds?: Creds }): Promise<ClientResult>;
   /** Raw skopeo invocation in this sandbox, for anything else (delete, list-tags...). */
@@ -75,7 +76,7 @@ export async function skopeoClient(): Promise<SkopeoClient> {
         '0',
         '--src-tls-verify=false',
         '--authfile',
-        authFile,
+        opts.authFile ?? authFile,
         ...credArgs('src', opts.creds),
         `docker://${ref}`,
         `dir:${dest}`,
