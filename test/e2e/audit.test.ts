@@ -14,7 +14,7 @@ import { pollUntil, requireBinary, runOk, tempDir } from '../harness/proc.js';
 import { startRegistry, type Registry } from '../harness/registry.js';
 import { ISSUER, SERVICE, startPortcullis, type Portcullis } from './helpers/portcullis.js';
 import { expectRefused } from './helpers/refusals.js';
-import { ALICE, BOB } from './helpers/suite.js';
+import { ALICE, BOB, seedTeam } from './helpers/suite.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/portcullis.js');
 const EVENTS_SECRET = 'e2e-registry-events-secret';
@@ -59,10 +59,7 @@ describe('the audit trail with the real registry and skopeo', () => {
       rootCertBundle: token.rootcertbundle,
       notifications: printed.notifications,
     });
-    for (const u of [ALICE, BOB]) await portcullis.admin.call('POST', '/users', u);
-    await portcullis.admin.call('POST', '/projects', { name: 'team', public: false });
-    await portcullis.admin.call('PUT', '/projects/team/members/alice', { role: 'developer' });
-    await portcullis.admin.call('PUT', '/projects/team/members/bob', { role: 'guest' });
+    await seedTeam(portcullis);
     [skopeo, image] = await Promise.all([skopeoClient(), makeOciImage()]);
   });
   afterAll(async () => {

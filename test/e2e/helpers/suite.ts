@@ -17,6 +17,14 @@ import { expectRealmAnswered, expectRefused, realmAnswers } from './refusals.js'
 export const ALICE = { username: 'alice', password: 'alice-password' };
 export const BOB = { username: 'bob', password: 'bob-password' };
 
+/** The accounts the scenarios use: private project team, alice a developer in it, bob a guest. */
+export async function seedTeam(portcullis: Pick<Portcullis, 'admin'>): Promise<void> {
+  for (const u of [ALICE, BOB]) await portcullis.admin.call('POST', '/users', u);
+  await portcullis.admin.call('POST', '/projects', { name: 'team', public: false });
+  await portcullis.admin.call('PUT', '/projects/team/members/alice', { role: 'developer' });
+  await portcullis.admin.call('PUT', '/projects/team/members/bob', { role: 'guest' });
+}
+
 export interface SuiteOptions {
   /** Resolved in beforeAll, so a database the file starts can be handed in. */
   databaseUrl?: () => string;
@@ -32,10 +40,7 @@ export function registryClientSuite(label: string, opts: SuiteOptions): void {
       for (const bin of ['docker-registry', ...CLIENTS.flatMap((c) => c.bins)]) await requireBinary(bin);
       portcullis = await startPortcullis({ databaseUrl: opts.databaseUrl?.(), identityTokens: opts.identityTokens });
       registry = await startRegistry({ realm: portcullis.realm, service: SERVICE, issuer: ISSUER, rootCertBundle: portcullis.bundlePem });
-      for (const u of [ALICE, BOB]) await portcullis.admin.call('POST', '/users', u);
-      await portcullis.admin.call('POST', '/projects', { name: 'team', public: false });
-      await portcullis.admin.call('PUT', '/projects/team/members/alice', { role: 'developer' });
-      await portcullis.admin.call('PUT', '/projects/team/members/bob', { role: 'guest' });
+      await seedTeam(portcullis);
     });
 
     afterAll(async () => {
