@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { AccessTokenRecord, RepositoryAction } from '../../domain/model.js';
 import type { AccessTokensRepository, NewAccessToken, RobotUse } from '../../domain/repositories.js';
+import { recordLastUses } from './last-used.js';
 import { isUniqueViolation, type Queryable } from './client.js';
 
 interface AccessTokenRow {
@@ -73,14 +74,7 @@ export class SqlAccessTokens implements AccessTokensRepository {
     if (rows.length === 0) throw new NotFoundError(`token ${id} not found`);
   }
 
-  /** One UPDATE per token; a use older than the recorded one (another replica's) is kept out. */
-  async recordUses(uses: readonly RobotUse[]): Promise<void> {
-    for (const use of uses) {
-      await this.db.query('UPDATE access_tokens SET last_used_at = $2, last_used_ip = $3 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)', [
-        use.id,
-        use.at,
-        use.ip,
-      ]);
-    }
+  recordUses(uses: readonly RobotUse[]): Promise<void> {
+    return recordLastUses(this.db, 'access_tokens', uses);
   }
 }

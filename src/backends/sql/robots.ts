@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '../../domain/errors.js';
 import type { RepositoryAction, RobotPermission, RobotRecord } from '../../domain/model.js';
 import type { NewRobot, RobotPatch, RobotsRepository, RobotUse } from '../../domain/repositories.js';
+import { recordLastUses } from './last-used.js';
 import { isUniqueViolation, type Queryable, type SqlClient } from './client.js';
 
 interface RobotRow {
@@ -120,15 +121,8 @@ export class SqlRobots implements RobotsRepository {
     if (rows.length === 0) throw new NotFoundError(`robot ${name} not found`);
   }
 
-  /** One UPDATE per robot; a use older than the recorded one (another replica's) is kept out. */
-  async recordUses(uses: readonly RobotUse[]): Promise<void> {
-    for (const use of uses) {
-      await this.db.query('UPDATE robots SET last_used_at = $2, last_used_ip = $3 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)', [
-        use.id,
-        use.at,
-        use.ip,
-      ]);
-    }
+  recordUses(uses: readonly RobotUse[]): Promise<void> {
+    return recordLastUses(this.db, 'robots', uses);
   }
 }
 
