@@ -40,8 +40,12 @@ export class AuditTrail implements AuditSink {
     return this.#writer?.dropped ?? 0;
   }
 
-  record(entry: NewAuditEntry): void {
-    this.#writer?.record(entry);
+  record(entry: NewAuditEntry): number {
+    return this.#writer?.record(entry) ?? 0;
+  }
+
+  repeat(seq: number, at: Date, inline: readonly string[]): number {
+    return this.#writer?.repeat(seq, at, inline) ?? 0;
   }
 
   /** Writes what waits now (tests, and a reader who wants to see its own request). */

@@ -1,4 +1,5 @@
 import type { AuditRepository, AuditSink, NewAuditEntry } from '../domain/audit.js';
+import { AuditSegmentBuilder, MAX_SEGMENT_ENTRIES } from '../domain/audit-segment.js';
 import type { Logger } from '../domain/logger.js';
 
 export interface AuditWriterOptions {
@@ -16,26 +17,25 @@ export interface AuditWriterHooks {
   onDrop?: ((count: number) => void) | undefined;
 }
 
-/** Rows per write while catching up after an outage; each write is one multi-row INSERT. */
-const MAX_PER_WRITE = 5_000;
-
 /**
- * Takes audit entries from the hot path without waiting and writes them in batches. `record`
- * only pushes to an array; the write happens later, off the request. While the store is down,
- * entries wait here and are written once it answers again; past `maxEntries` the newest are
- * dropped, counted (onDrop) and logged once per episode, never silently. Nothing here can make a
- * token request fail.
+ * Takes audit entries from the hot path without waiting and writes them in segments. `record`
+ * encodes the entry into the open segment (see AuditSegmentBuilder) and returns; a segment is
+ * written once it holds `batchSize` entries, or at the latest after `flushEveryMs`, off the
+ * request. While the store is down, segments wait here and are written, in order, once it
+ * answers again; past `maxEntries` the newest entries are dropped, counted (onDrop) and logged
+ * once per episode, never silently. Nothing here can make a token request fail.
  */
 export class AuditWriter implements AuditSink {
-  #buffer: NewAuditEntry[] = [];
-  /** Taken from the buffer and being written: still counts against maxEntries. */
-  #inFlight = 0;
+  #open = new AuditSegmentBuilder();
+  /** Full (or flushed) segments waiting to be written, oldest first; the first may be being written. */
+  readonly #waiting: AuditSegmentBuilder[] = [];
+  #waitingEntries = 0;
   #writing: Promise<boolean> | undefined;
   /** Entries accepted, and entries written, since start: what a flush waits for. */
   #recorded = 0;
   #written = 0;
   #scheduled = false;
-  /** The store refused the last write: entries are waiting for it. */
+  /** The store refused the last write: segments are waiting for it. */
   #failing = false;
   #droppedInEpisode = 0;
   #dropped = 0;
@@ -51,7 +51,7 @@ export class AuditWriter implements AuditSink {
 
   /** Entries waiting or being written. */
   get buffered(): number {
-    return this.#buffer.length + this.#inFlight;
+    return this.#waitingEntries + this.#open.size;
   }
 
   /** Entries dropped since start because the buffer was full. */
@@ -59,73 +59,104 @@ export class AuditWriter implements AuditSink {
     return this.#dropped;
   }
 
-  record(entry: NewAuditEntry): void {
+  record(entry: NewAuditEntry): number {
     if (this.buffered >= this.opts.maxEntries) {
       this.#drop(1);
-      return;
+      return 0;
     }
-    this.#buffer.push(entry);
+    try {
+      this.#open.add(entry);
+    } catch (err) {
+      // A bug in whoever built the entry (say, a value JSON cannot hold); the token must not pay for it.
+      this.hooks.logger?.error({ err: { message: (err as Error).message }, kind: entry.kind }, 'an audit entry could not be encoded and is lost');
+      return 0;
+    }
+    return this.#added();
+  }
+
+  repeat(seq: number, at: Date, inline: readonly string[]): number {
+    // Not the last entry, or its segment is no longer open (sealed since): the caller records
+    // the entry whole, and a full buffer drops it there, counted once.
+    if (seq !== this.#recorded || this.buffered >= this.opts.maxEntries) return 0;
+    if (!this.#open.repeatLast(at, inline)) return 0;
+    return this.#added();
+  }
+
+  /** Counts the entry just added to the open segment; seals the segment once it is full. */
+  #added(): number {
     this.#recorded++;
-    // A full batch goes out on the next turn of the event loop, never inside the request; while
+    if (this.#open.size < Math.min(this.opts.batchSize, MAX_SEGMENT_ENTRIES)) return this.#recorded;
+    this.#sealOpen();
+    // A full segment goes out on the next turn of the event loop, never inside the request; while
     // the store is failing, the timer alone retries, so a burst does not hammer a dead store.
-    if (this.#buffer.length >= this.opts.batchSize && !this.#scheduled && !this.#failing) {
+    if (!this.#scheduled && !this.#failing) {
       this.#scheduled = true;
       setImmediate(() => {
         this.#scheduled = false;
         void this.flush();
       });
     }
+    return this.#recorded;
   }
 
   /**
-   * Writes what was recorded before the call (in batches of MAX_PER_WRITE); resolves when it
-   * is written or the store refused. What arrives meanwhile waits for the next tick or a full
-   * batch: a flush that chased new arrivals would write a trickle of tiny batches.
+   * Writes what was recorded before the call; resolves when it is written or the store refused.
+   * What arrives meanwhile waits for the next tick or a full segment: a flush that chased new
+   * arrivals would write a trickle of tiny segments. While the store refuses, the segment being
+   * retried is not joined by a new one per tick: the open one keeps filling up to `batchSize`.
    */
   async flush(): Promise<void> {
     const target = this.#recorded;
-    while (this.#written < target && this.#buffer.length > 0) {
-      this.#writing ??= this.#writeOnce().finally(() => {
+    while (this.#written < target) {
+      if (this.#waiting.length === 0) {
+        if (this.#open.size === 0) break;
+        this.#sealOpen();
+      }
+      this.#writing ??= this.#writeFirst().finally(() => {
         this.#writing = undefined;
       });
       if (!(await this.#writing)) return;
     }
-    if (this.#buffer.length === 0) this.#endDropEpisode();
+    if (this.buffered === 0) this.#endDropEpisode();
   }
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
     await this.flush();
-    if (this.#buffer.length > 0) {
-      this.hooks.logger?.warn({ entries: this.#buffer.length }, 'audit entries could not be written before shutdown and are lost');
+    if (this.buffered > 0) {
+      this.hooks.logger?.warn({ entries: this.buffered }, 'audit entries could not be written before shutdown and are lost');
     }
   }
 
-  /** One batch; false when the store refused it (it stays, first in line). */
-  async #writeOnce(): Promise<boolean> {
-    const batch = this.#buffer.splice(0, MAX_PER_WRITE);
-    if (batch.length === 0) return true;
-    this.#inFlight = batch.length;
+  #sealOpen(): void {
+    this.#waiting.push(this.#open);
+    this.#waitingEntries += this.#open.size;
+    this.#open = new AuditSegmentBuilder();
+  }
+
+  /** The oldest waiting segment; false when the store refused it (it stays, first in line). */
+  async #writeFirst(): Promise<boolean> {
+    const first = this.#waiting[0];
+    if (!first) return true;
     try {
-      await this.repo.append(batch);
+      // Encoded here, off the request that filled it; a retry reuses the encoding.
+      await this.repo.append(first.seal());
     } catch (err) {
-      // Back in front, in order: what waited longest is written first once the store is back.
-      this.#buffer = batch.concat(this.#buffer);
       if (!this.#failing) {
         this.hooks.logger?.warn(
-          { err: { message: (err as Error).message }, waiting: this.#buffer.length },
+          { err: { message: (err as Error).message }, waiting: this.buffered },
           'audit entries cannot be written now; they wait in memory and are written when the store answers',
         );
       }
       this.#failing = true;
       return false;
-    } finally {
-      this.#inFlight = 0;
     }
-    this.#written += batch.length;
+    this.#waiting.shift();
+    this.#waitingEntries -= first.size;
+    this.#written += first.size;
     if (this.#failing) {
       this.#failing = false;
-      this.hooks.logger?.info({ waiting: this.#buffer.length }, 'the store answers again; waiting audit entries are being written');
+      this.hooks.logger?.info({ waiting: this.buffered }, 'the store answers again; waiting audit entries are being written');
     }
     return true;
   }

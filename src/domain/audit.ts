@@ -136,9 +136,27 @@ export interface AuditPageRequest {
   limit: number;
 }
 
+/**
+ * The audit trail's unit of storage: a batch of entries, encoded once, with the summary a store
+ * keeps beside it so that a read can skip segments that cannot match.
+ */
+export interface AuditSegment {
+  firstAt: Date;
+  lastAt: Date;
+  entries: number;
+  kinds: string[];
+  /** An anonymous entry's subject (null) is summarised as ''. */
+  subjects: string[];
+  outcomes: string[];
+  projects: string[];
+  repositories: string[];
+  /** The entries, as `decodeSegment` reads them back. */
+  body: string;
+}
+
 export interface AuditRepository {
-  /** Writes entries in one statement. Throws BackendUnavailableError when the store is down. */
-  append(entries: readonly NewAuditEntry[]): Promise<void>;
+  /** Writes the segment in one statement. Throws BackendUnavailableError when the store is down. */
+  append(segment: AuditSegment): Promise<void>;
   list(filter: AuditFilter, reader: AuditReader, page: AuditPageRequest): Promise<AuditEntry[]>;
   /**
    * Deletes entries older than `before` and returns how many, or null without deleting when
@@ -149,5 +167,13 @@ export interface AuditRepository {
 
 /** Where the hot path hands entries: never waits, never throws. */
 export interface AuditSink {
-  record(entry: NewAuditEntry): void;
+  /** Returns the entry's number, or 0 when it could not be kept (counted as dropped). */
+  record(entry: NewAuditEntry): number;
+  /**
+   * Records an entry equal to entry number `seq` but for its time and its inline values (a
+   * token's jti), and returns its number; or returns 0 and records nothing when `seq` is not the
+   * last entry recorded any more, or cannot be repeated: the caller then records the entry whole.
+   * A client asking again for the same thing costs the hot path next to nothing this way.
+   */
+  repeat?(seq: number, at: Date, inline: readonly string[]): number;
 }

@@ -8,6 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, ADMIN_AUTH, basic, type TestApp } from '../helpers/app.js';
 import { errorCode, granted, realmGet, realmPost } from '../helpers/realm.js';
 import { buildStoreApp, STORES, usePostgres } from '../helpers/stores.js';
+import { gzipSync } from 'node:zlib';
+import type { SqlClient } from '../../src/backends/sql/client.js';
+import { segmentOf } from '../../src/domain/audit-segment.js';
 
 const postgres = usePostgres();
 const EVENTS_SECRET = 'registry-events-secret-1234';
@@ -71,6 +74,29 @@ describe.each(STORES)('the audit trail on the %s store', (kind) => {
   });
 
   describe('token requests', () => {
+    it('the same request again and again: an entry each, with its own jti, whatever else is recorded between', async () => {
+      const jtis: string[] = [];
+      const ask = async () => jtis.push(granted(await token('alice', 'repository:team/repeat:pull')).claims.jti as string);
+      await ask();
+      await ask();
+      // Something else in between: the next request is recorded whole again.
+      await token('bob', 'repository:team/repeat:pull');
+      await ask();
+      await t.app.services.audit.flush();
+      await ask();
+      const page = await audit({ kind: 'token', repository: 'team/repeat', limit: '10' });
+      expect(page.entries.map((e) => [e.subject, e.detail.jti ?? null]).reverse()).toEqual([
+        ['alice', jtis[0]],
+        ['alice', jtis[1]],
+        ['bob', expect.any(String)],
+        ['alice', jtis[2]],
+        ['alice', jtis[3]],
+      ]);
+      const alices = page.entries.filter((e) => e.subject === 'alice');
+      for (const e of alices)
+        expect({ ...e, id: 0, at: 0, detail: { ...e.detail, jti: 0 } }).toEqual({ ...alices[0], id: 0, at: 0, detail: { ...alices[0]?.detail, jti: 0 } });
+    });
+
     it('granted: every action, with method, client, user agent, scopes and the jti of the token', async () => {
       const res = await t.app.inject({
         method: 'GET',
@@ -262,14 +288,38 @@ describe.each(STORES)('the audit trail on the %s store', (kind) => {
     });
   });
 
+  it('reads segments written before the compact format (a gzipped JSON array of entries)', async () => {
+    const old = [
+      {
+        kind: 'change',
+        at: new Date(Date.now() - 86_400_000).toISOString(),
+        subject: 'legacy',
+        address: null,
+        projects: [],
+        repositories: [],
+        outcome: 'ok',
+        detail: { action: 'POST /users', target: {}, fields: { username: 'x' }, status: 201 },
+      },
+    ];
+    // Written as the SQL store wrote it before format 2, straight into the table.
+    const db = (t.app.services.store.audit as unknown as { db: SqlClient }).db;
+    await db.query(
+      `INSERT INTO audit_segments (first_at, last_at, entries, kinds, subjects, outcomes, projects, repositories, body)
+       VALUES ($1, $1, 1, '{change}', '{legacy}', '{ok}', '{}', '{}', decode($2, 'base64'))`,
+      [new Date(old[0]?.at as string), gzipSync(JSON.stringify(old)).toString('base64')],
+    );
+    const page = await audit({ subject: 'legacy' });
+    expect(page.entries.map(({ id: _, ...e }) => e)).toEqual(old);
+  });
+
   it('the retention sweep deletes what is older than retentionDays, and only that', async () => {
     const old = new Date(Date.now() - 91 * 86_400_000);
     const entry = { kind: 'change' as const, subject: 'ancient', address: null, projects: [], repositories: [], outcome: 'ok' as const };
     // Two writes: the sweep deletes whole segments (one per write), once their newest entry is past the retention.
-    await t.app.services.store.audit.append([{ ...entry, at: old, detail: { action: 'old', target: {}, fields: {}, status: 200 } }]);
-    await t.app.services.store.audit.append([
-      { ...entry, at: new Date(Date.now() - 89 * 86_400_000), detail: { action: 'recent', target: {}, fields: {}, status: 200 } },
-    ]);
+    await t.app.services.store.audit.append(segmentOf([{ ...entry, at: old, detail: { action: 'old', target: {}, fields: {}, status: 200 } }]));
+    await t.app.services.store.audit.append(
+      segmentOf([{ ...entry, at: new Date(Date.now() - 89 * 86_400_000), detail: { action: 'recent', target: {}, fields: {}, status: 200 } }]),
+    );
     expect(await t.app.services.audit.sweep()).toBe(1);
     expect((await audit({ subject: 'ancient' })).entries.map((e) => e.detail.action)).toEqual(['recent']);
   });

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditWriter } from '../../../src/audit/writer.js';
-import type { NewAuditEntry } from '../../../src/domain/audit.js';
+import type { AuditSegment, NewAuditEntry } from '../../../src/domain/audit.js';
+import { decodeSegment } from '../../../src/domain/audit-segment.js';
 
 const entry = (n: number): NewAuditEntry => ({
   kind: 'change',
@@ -19,9 +20,9 @@ function fakeStore() {
   const store = {
     down: false,
     batches,
-    append: async (entries: readonly NewAuditEntry[]) => {
+    append: async (segment: AuditSegment) => {
       if (store.down) throw new Error('store is down');
-      batches.push(entries.map((e) => e.subject ?? ''));
+      batches.push(decodeSegment(segment.body).map((e) => e.subject ?? ''));
     },
   };
   return store;
@@ -67,7 +68,7 @@ describe('AuditWriter', () => {
   it('a flush writes what was recorded before it, not a trickle of what arrives while it writes', async () => {
     const store = fakeStore();
     let release = () => {};
-    const slow = { append: (entries: readonly NewAuditEntry[]) => new Promise<void>((r) => (release = () => r(void store.append(entries)))) };
+    const slow = { append: (segment: AuditSegment) => new Promise<void>((r) => (release = () => r(void store.append(segment)))) };
     const w = new AuditWriter(slow, { flushEveryMs: 60_000, batchSize: 100, maxEntries: 1_000 });
     writers.push(w);
     w.record(entry(0));
@@ -99,7 +100,9 @@ describe('AuditWriter', () => {
     store.down = false;
     w.record(entry(2));
     await w.flush();
-    expect(store.batches).toEqual([['s0', 's1', 's2']]);
+    // The refused segment is retried as it was; what came after it waited in one new segment,
+    // not one per retry.
+    expect(store.batches).toEqual([['s0'], ['s1', 's2']]);
     expect(w.buffered).toBe(0);
   });
 
@@ -118,5 +121,22 @@ describe('AuditWriter', () => {
     await w.flush();
     expect(store.batches).toEqual([['s0', 's1']]);
     expect(log.lines.filter((l) => l.includes('were dropped'))).toHaveLength(1);
+  });
+
+  it('repeats only the last entry recorded, in the open segment, and tells the caller otherwise', async () => {
+    const store = fakeStore();
+    const w = make(store, { batchSize: 3 });
+    const first = w.record(entry(0));
+    expect(first).toBeGreaterThan(0);
+    const second = w.repeat(first, new Date(1), []);
+    expect(second).toBe(first + 1);
+    expect(w.repeat(first, new Date(2), [])).toBe(0);
+    w.record(entry(3));
+    expect(w.repeat(second, new Date(2), [])).toBe(0);
+    // That filled the segment: a repeat cannot reach into a sealed one.
+    const last = w.record(entry(4));
+    await w.flush();
+    expect(w.repeat(last, new Date(3), [])).toBe(0);
+    expect(store.batches).toEqual([['s0', 's0', 's3'], ['s4']]);
   });
 });
