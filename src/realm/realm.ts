@@ -11,7 +11,7 @@ import type { Identity, ResourceScope } from '../domain/model.js';
 import type { Secret } from '../domain/secret.js';
 import { buildClaims } from '../token/claims.js';
 import type { TokenSigner } from '../token/signer.js';
-import { methodOf, type TokenTrace, tokenEntry } from './token-audit.js';
+import { methodOf, TokenAuditRecorder, type TokenTrace } from './token-audit.js';
 
 export type Credentials = { kind: 'anonymous' } | { kind: 'password'; username: string; password: Secret } | { kind: 'refresh'; token: Secret };
 
@@ -69,20 +69,24 @@ export interface RealmDeps {
  * unauthorized scope is not an error: the grant holds the permitted subset, possibly empty.
  */
 export class Realm {
+  readonly #audit: TokenAuditRecorder | undefined;
+
   constructor(
     private readonly settings: RealmSettings,
     private readonly deps: RealmDeps,
-  ) {}
+  ) {
+    this.#audit = deps.audit ? new TokenAuditRecorder(deps.audit) : undefined;
+  }
 
   async issue(req: TokenRequest): Promise<TokenGrant> {
     const trace: TokenTrace = { at: new Date(), method: req.credentials.kind === 'password' ? 'password' : req.credentials.kind, subject: null };
     if (req.credentials.kind === 'password') trace.subject = req.credentials.username;
     try {
       const grant = await this.#issue(req, trace);
-      this.deps.audit?.record(tokenEntry(req, trace));
+      this.#audit?.record(req, trace);
       return grant;
     } catch (err) {
-      this.deps.audit?.record(tokenEntry(req, trace, err));
+      this.#audit?.record(req, trace, err);
       throw err;
     }
   }
