@@ -158,7 +158,8 @@ export async function createServices(config: Config, deps: ServiceDeps = {}): Pr
         throttle,
         robotUsage,
         accessTokenUsage,
-        audit,
+        // Off, the realm does not even build the entries.
+        ...(audit.enabled ? { audit } : {}),
         logger,
       },
     );
