@@ -1,4 +1,5 @@
 import type { BenchFigures, GoalResult } from './figures.js';
+import { median } from './stats.js';
 
 type Measured = Omit<BenchFigures, 'goals' | 'finishedAt'>;
 
@@ -8,6 +9,12 @@ interface Goal {
   comparison: '>=' | '<';
   threshold: number;
   value: (f: Measured) => number;
+}
+
+/** Audit on vs off, taken within each round (the two were measured back to back), as the ratios to the ceiling are. */
+export function auditOnVsOff(f: Pick<Measured, 'targets'>): number {
+  const off = f.targets.auditoff.rounds;
+  return median(f.targets.embedded.rounds.map((r, i) => r.tokensPerSec / (off[i]?.tokensPerSec ?? Number.NaN)));
 }
 
 /** Issue 7's goals; the bench reports them, it does not enforce them. */
@@ -26,7 +33,7 @@ const GOALS: Goal[] = [
     unit: 'x',
     comparison: '>=',
     threshold: 0.95,
-    value: (f) => f.targets.embedded.tokensPerSec / f.targets.auditoff.tokensPerSec,
+    value: (f) => auditOnVsOff(f),
   },
   { goal: 'cache hits under storm vs unloaded', unit: 'x', comparison: '>=', threshold: 0.5, value: (f) => f.storm.ratioToUnloaded },
   { goal: 'cache-hit p99 under storm', unit: 'ms', comparison: '<', threshold: 25, value: (f) => f.storm.hits.p99Ms },

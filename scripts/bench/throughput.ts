@@ -20,14 +20,16 @@ export const loadFigures = (r: LoadResult): LoadFigures => ({ tokensPerSec: r.to
 
 /**
  * Cache hits on every target, one after the other within a round, round after round: a slow
- * patch of this noisy machine then hits all targets alike instead of one. The ratio to the
- * ceiling is taken within each round, where the two figures were measured seconds apart.
+ * patch of this noisy machine then hits all targets alike instead of one. Every other round runs
+ * the targets in reverse, so that no target is always measured first after a pause or last after
+ * the others. The ratio to the ceiling is taken within each round, where the two figures were
+ * measured seconds apart.
  */
 export async function measureThroughput(targets: Target[], s: ThroughputSettings, progress: Progress): Promise<Record<TargetName, TargetFigures>> {
   for (const t of targets) await hitLoad(t, s.connections, s.warmupSeconds);
   const results = new Map<TargetName, LoadResult[]>(targets.map((t) => [t.name, []]));
   for (let round = 1; round <= s.rounds; round++) {
-    for (const t of targets) {
+    for (const t of round % 2 === 1 ? targets : [...targets].reverse()) {
       const r = await hitLoad(t, s.connections, s.seconds);
       results.get(t.name)?.push(r);
       progress(
