@@ -23,7 +23,6 @@ import { AccessTokenAuthenticator } from './auth/access-tokens.js';
 import { RobotAuthenticator } from './auth/robots.js';
 import { PasswordHasher, type PasswordCheck } from './auth/password-hasher.js';
 import { NicedBcryptWorkers } from './backends/bcrypt/niced-workers.js';
-import { openDirectory } from './backends/ldap/index.js';
 import { openStore } from './backends/store.js';
 import type { Config } from './config/schema.js';
 import type { Authenticator, DirectoryService } from './domain/authn.js';
@@ -220,6 +219,8 @@ function ldapAuthenticator(config: Config, store: Store, directory: DirectorySer
 async function openCheckedDirectory(config: Config, deps: ServiceDeps): Promise<DirectoryService | undefined> {
   const { ldap } = config;
   if (!ldap || !config.auth.backends.includes('ldap')) return undefined;
+  // Loaded only here: a service without LDAP never loads the LDAP client.
+  const { openDirectory } = await import('./backends/ldap/index.js');
   const directory = openDirectory(ldap, { logger: deps.logger, recheckEveryMs: deps.ldapRecheckEveryMs });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<string>((resolve) => {
@@ -235,8 +236,9 @@ async function openCheckedDirectory(config: Config, deps: ServiceDeps): Promise<
  * The directory alone, for `portcullis ldap test`: the same client the service builds, its
  * service account not checked (the command reports each step itself).
  */
-export function openDirectoryFor(config: Config): DirectoryService {
+export async function openDirectoryFor(config: Config): Promise<DirectoryService> {
   if (!config.ldap) throw new TypeError('the configuration has no ldap section');
+  const { openDirectory } = await import('./backends/ldap/index.js');
   return openDirectory(config.ldap);
 }
 

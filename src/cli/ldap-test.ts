@@ -136,7 +136,7 @@ async function ldapTest(username: string, o: { config?: string; password?: boole
   if (password === '') throw new Error('empty password');
   // Loaded only here: the other commands should not pay for the store's drivers.
   const { openDirectoryFor, openOfflineStore } = await import('../services.js');
-  const directory = openDirectoryFor(config);
+  const directory = await openDirectoryFor(config);
   let store: Store | undefined;
   let storeError: string | undefined;
   try {

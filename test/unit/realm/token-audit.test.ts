@@ -82,7 +82,7 @@ describe('token audit', () => {
       (_, t, __, b) => {
         t.granted = b.granted;
       },
-      (_, t, __, b) => {
+      (_, t) => {
         const first = t.actions?.[0];
         if (first) t.actions = [{ ...first, granted: !first.granted }, ...(t.actions ?? []).slice(1)];
       },
@@ -138,7 +138,13 @@ describe('token audit', () => {
   it('a client asking again is recorded without building its entry', () => {
     const sink = memorySink();
     let built = 0;
-    const counting: AuditSink = { record: (e) => (built++, sink.record(e)), repeat: sink.repeat };
+    const counting: AuditSink = {
+      record: (e) => {
+        built++;
+        return sink.record(e);
+      },
+      repeat: sink.repeat,
+    };
     const recorder = new TokenAuditRecorder(counting);
     const req: TraceRequest = { scopes: [{ type: 'repository', name: 'team/app', actions: ['pull'] }], address: '10.0.0.1', clientId: 'docker' };
     for (let i = 0; i < 5; i++)
