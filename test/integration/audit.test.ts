@@ -10,6 +10,7 @@ import { errorCode, granted, realmGet, realmPost } from '../helpers/realm.js';
 import { buildStoreApp, STORES, usePostgres } from '../helpers/stores.js';
 import { gzipSync } from 'node:zlib';
 import type { SqlClient } from '../../src/backends/sql/client.js';
+import { ADVISORY_LOCKS } from '../../src/backends/sql/locks.js';
 import { segmentOf } from '../../src/domain/audit-segment.js';
 
 const postgres = usePostgres();
@@ -322,5 +323,63 @@ describe.each(STORES)('the audit trail on the %s store', (kind) => {
     );
     expect(await t.app.services.audit.sweep()).toBe(1);
     expect((await audit({ subject: 'ancient' })).entries.map((e) => e.detail.action)).toEqual(['recent']);
+  });
+});
+
+describe('the audit trail on PostgreSQL shared by replicas', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await buildStoreApp('postgres', postgres);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('appends one segment at a time, so ids follow commit order and a follower never misses one committed late', async () => {
+    const db = (t.app.services.store.audit as unknown as { db: SqlClient }).db;
+    const at = new Date();
+    const segment = (subject: string) =>
+      segmentOf([
+        {
+          kind: 'change',
+          at,
+          subject,
+          address: null,
+          projects: [],
+          repositories: [],
+          outcome: 'ok',
+          detail: { action: 'x', target: {}, fields: {}, status: 200 },
+        },
+      ]);
+    // Another replica in the middle of its append: it holds the append lock until it commits.
+    let commit = () => {};
+    let holding = () => {};
+    const held = new Promise<void>((r) => {
+      holding = r;
+    });
+    const other = db.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.auditAppend]);
+      const [row] = await tx.query<{ id: string }>(
+        `INSERT INTO audit_segments (first_at, last_at, entries, kinds, subjects, outcomes, projects, repositories, body)
+         VALUES (now(), now(), 0, '{}', '{early}', '{}', '{}', '{}', '') RETURNING id::text AS id`,
+      );
+      holding();
+      await new Promise<void>((r) => {
+        commit = r;
+      });
+      return row?.id;
+    });
+    await held;
+    let appended = false;
+    const append = t.app.services.store.audit.append(segment('late')).then(() => {
+      appended = true;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(appended).toBe(false);
+    commit();
+    const earlyId = BigInt((await other) as string);
+    await append;
+    const [late] = await db.query<{ id: string }>("SELECT id::text AS id FROM audit_segments WHERE subjects = '{late}'");
+    expect(BigInt(late?.id as string)).toBeGreaterThan(earlyId);
   });
 });

@@ -45,6 +45,10 @@ export class SqlAudit implements AuditRepository {
       // Entries waiting in memory are lost in a crash anyway; not waiting for the WAL flush of
       // each segment only widens that window by a moment, and spares the event loop (embedded).
       await tx.query('SET LOCAL synchronous_commit = off');
+      // Replicas append one at a time, so segment ids are taken in commit order: a reader that
+      // has seen segment N (audit ls --follow) never later finds a new one below N, committed
+      // late by another replica. The lock is held for one INSERT, a few times a second at most.
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.auditAppend]);
       await tx.query(
         `INSERT INTO audit_segments (first_at, last_at, entries, kinds, subjects, outcomes, projects, repositories, body)
        VALUES ($1, $2, $3, $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], decode($9, 'base64'))`,

@@ -10,4 +10,5 @@ export const ADVISORY_LOCKS = {
   admins: 0x706f7276,
   usernames: 0x706f7277,
   auditRetention: 0x706f7278,
-} as const satisfies Record<SerializedDecision | 'migrations' | 'auditRetention', number>;
+  auditAppend: 0x706f7279,
+} as const satisfies Record<SerializedDecision | 'migrations' | 'auditRetention' | 'auditAppend', number>;
