@@ -8,22 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppOptions } from '../../src/app.js';
 import type { CachedStore } from '../../src/backends/snapshot/cached-store.js';
 import { loggerOptions } from '../../src/routes/logging.js';
-import { generateSigningKey } from '../../src/token/keys/generate.js';
 import { promote, retire, rotate } from '../../src/token/keys/rotation.js';
 import { pollUntil } from '../harness/proc.js';
 import { buildTestApp, sqlOf, type TestApp } from '../helpers/app.js';
 import { usePostgres } from '../helpers/stores.js';
+import { keyDirs } from '../helpers/keys.js';
 import { useTempDir } from '../helpers/temp.js';
 
 const postgres = usePostgres();
 const tmp = useTempDir('replica-keys');
-let n = 0;
-
-async function keysDir(): Promise<string> {
-  const dir = join(tmp().path, `keys-${++n}`);
-  await generateSigningKey({ dir, algorithm: 'ES256' });
-  return dir;
-}
+const keysDir = keyDirs(tmp);
 
 const readiness = async (t: TestApp) => {
   const res = await t.app.inject('/readyz');

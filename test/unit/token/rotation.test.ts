@@ -2,23 +2,17 @@ import { X509Certificate } from 'node:crypto';
 import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateSigningKey } from '../../../src/token/keys/generate.js';
 import { libtrustKeyId } from '../../../src/token/keys/kid.js';
 import { loadKeySet, publishedCertificates } from '../../../src/token/keys/key-set.js';
 import { parseCertificates } from '../../../src/token/keys/load.js';
 import { ensureBundle } from '../../../src/token/keys/rotation-files.js';
 import { keyStatus, promote, retire, retireRefusal, rotate } from '../../../src/token/keys/rotation.js';
+import { keyDirs } from '../../helpers/keys.js';
 import { useTempDir } from '../../helpers/temp.js';
 
 const TTL = 300;
 const tmp = useTempDir('rotation');
-let n = 0;
-
-async function freshDir(): Promise<string> {
-  const dir = join(tmp().path, `keys-${++n}`);
-  await generateSigningKey({ dir, algorithm: 'ES256' });
-  return dir;
-}
+const freshDir = keyDirs(tmp);
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   return p.then(
